@@ -1,0 +1,31 @@
+"""nox sessions: `nox -l` lists them. Each installs the kit from pyproject.toml and calls it."""
+
+import nox
+
+nox.options.sessions = ["tests", "lint"]
+nox.options.default_venv_backend = "venv"
+
+PROJECTS = ["scheduler"]
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The kit's whole test suite."""
+    session.install("-e", ".[dev]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Lint and format-check the kit, the templates' Python and the reference solutions."""
+    session.install("-e", ".[dev]")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(default=False, tags=["verify"])
+@nox.parametrize("project", PROJECTS, ids=PROJECTS)
+def verify(session: nox.Session, project: str) -> None:
+    """Verify one template (the same as `invoke verify PROJECT`); `nox -s "verify(scheduler)"`."""
+    session.install("-e", ".[dev]")
+    session.run("invoke", "verify", "--project", project, "--repeat", "5")

@@ -1,0 +1,1 @@
+"""Climb Templates: the kit's own code (rendering, verification, cohorts, showcase)."""

@@ -1,0 +1,86 @@
+"""Render a learner project with Copier, the way a learner's own `copier copy` would."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from contextlib import redirect_stderr
+from pathlib import Path
+
+from copier import run_copy
+
+from .layout import ALL_PROJECTS, KitError, finished_projects
+from .snapshot import git
+
+SAMPLE_LEARNER = {"learner_name": "Sample Learner", "github_handle": "sample-learner"}
+
+
+def render(
+    src: str | Path,
+    dest: Path,
+    project: str,
+    answers: dict | None = None,
+    vcs_ref: str | None = None,
+) -> Path:
+    """Render `project` from the template at `src` into `dest`; bad answers raise KitError."""
+    check_project(project)
+    data = {"project": project, **(answers or {})}
+    with warnings.catch_warnings(), redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")
+        try:
+            run_copy(
+                str(src),
+                dest,
+                data=data,
+                defaults=True,
+                quiet=True,
+                unsafe=False,
+                vcs_ref=vcs_ref,
+            )
+        except ValueError as err:  # Copier's validators and choices raise ValueError
+            raise KitError(str(err)) from None
+    return dest
+
+
+def check_project(project: str) -> None:
+    if project not in ALL_PROJECTS:
+        raise KitError(
+            f"unknown project {project!r}; the projects are: {', '.join(ALL_PROJECTS)}"
+        )
+    if project not in finished_projects():
+        raise KitError(
+            f"the {project} project is not available yet; "
+            f"the finished projects are: {', '.join(finished_projects())}"
+        )
+
+
+def checkout_state(kit_root: Path) -> tuple[str, list[str]]:
+    """The version Copier will record for a render from this checkout, and any dirty paths."""
+    version = git(kit_root, "describe", "--tags", "--always").strip()
+    dirty = [line[3:] for line in git(kit_root, "status", "--porcelain").splitlines()]
+    return version, dirty
+
+
+def new_project(
+    kit_root: Path, project: str, dest: Path, answers: dict, allow_dirty: bool = False
+) -> tuple[Path, str]:
+    """Render for a learner from this checkout: absolute source, clean tree (or said plainly)."""
+    check_project(project)
+    if dest.exists() and any(dest.iterdir()):
+        raise KitError(f"{dest} already exists and is not empty; choose a new folder")
+    version, dirty = checkout_state(kit_root)
+    if dirty and not allow_dirty:
+        listed = "\n  ".join(dirty[:10]) + ("\n  ..." if len(dirty) > 10 else "")
+        raise KitError(
+            f"this kit checkout has uncommitted changes:\n  {listed}\n"
+            f"The project would record template version {version}, which does not contain "
+            "them, so its first `copier update` would treat them as template changes. "
+            "Commit (and tag) them first, or pass --allow-dirty to render anyway."
+        )
+    render(kit_root.resolve(), dest, project, answers)
+    note = f"recorded template version {version} from {kit_root.resolve()}"
+    if dirty:
+        note += (
+            f" (uncommitted changes to {len(dirty)} path(s) rendered but not recorded)"
+        )
+    return dest, note

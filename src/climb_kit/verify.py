@@ -1,0 +1,350 @@
+"""The verification contract: what makes a template sound (DESIGN.md).
+
+For one template, from a clean snapshot of the kit:
+1. it renders with default answers and with awkward ones, with no Jinja left over;
+2. the rendered skeleton passes its own pre-commit hooks;
+3. on the skeleton every test of every stage fails, by assertion, quickly;
+4. stage ids agree across stage file, tests, markers, README, journal and skeleton;
+5. with the reference solution overlaid every test passes, N times in a row;
+6. every mutant is caught by its stage's tests.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from . import consistency
+from .layout import KIT_ROOT, package_name, reference_dir
+from .learner.runner import RunResult, run_pytest
+from .learner.stages import load_stages
+from .mutants import MutantError, apply_mutant, load_mutants
+from .render import render
+from .snapshot import GIT_ENV, git, snapshot
+
+AWKWARD_ANSWERS = {
+    # Non-ASCII, quotes and an apostrophe in the name; a handle of GitHub's maximum length.
+    "learner_name": 'Zoë Ñúñez-Łukasiewicz 李 "Z" O\'Brien',
+    "github_handle": "a" * 19 + "-" + "b" * 19,
+    "cohort": "Köln · spring '27",
+    "python_version": "3.13",
+}
+JINJA_MARKS = ("{{", "{%", "{#")
+SLOW_TEST_SECONDS = (
+    10.0  # a skeleton test fails at once; this long means it is waiting on something
+)
+ALLOWED_FAILURES = {"AssertionError", "Failed"}
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    seconds: float = 0.0
+
+
+class Verifier:
+    """Runs the contract's checks for one template and collects their results."""
+
+    def __init__(
+        self,
+        project: str,
+        workdir: Path,
+        kit_root: Path = KIT_ROOT,
+        on_check: Callable[[Check], None] = lambda check: None,
+    ) -> None:
+        self.project = project
+        self.package = package_name(project)
+        self.workdir = workdir
+        self.kit_root = kit_root
+        self.reference = reference_dir(project, kit_root)
+        self.on_check = on_check
+        self.checks: list[Check] = []
+
+    def record(
+        self, name: str, problems: list[str], ok_detail: str, started: float
+    ) -> bool:
+        detail = (
+            ok_detail
+            if not problems
+            else "; ".join(problems[:5])
+            + (f" (+{len(problems) - 5} more)" if len(problems) > 5 else "")
+        )
+        check = Check(name, not problems, detail, time.monotonic() - started)
+        self.checks.append(check)
+        self.on_check(check)
+        return check.ok
+
+    def run(self, repeat: int = 1) -> list[Check]:
+        started = time.monotonic()
+        source = snapshot(self.workdir / "kit", kit_root=self.kit_root)
+        skeleton = self.workdir / "default"
+        try:
+            render(source, skeleton, self.project)
+            render(source, self.workdir / "awkward", self.project, AWKWARD_ANSWERS)
+        except (
+            Exception
+        ) as err:  # any render failure is this check's breach, said plainly
+            self.record("renders", [f"{type(err).__name__}: {err}"], "", started)
+            return self.checks
+        self.record(
+            "renders (default and awkward answers)",
+            self.leftover_jinja(skeleton)
+            + self.leftover_jinja(self.workdir / "awkward")
+            + self.awkward_answers_kept(self.workdir / "awkward"),
+            "no Jinja left over; awkward answers kept exactly",
+            started,
+        )
+        self.check_pre_commit(skeleton)
+        skeleton_run = self.check_skeleton(skeleton)
+        self.check_consistency(skeleton, skeleton_run)
+        solved = self.check_reference(skeleton, repeat)
+        if solved is not None:
+            self.check_mutants(solved)
+        return self.checks
+
+    # 1. rendering ---------------------------------------------------------------------------
+    def leftover_jinja(self, project: Path) -> list[str]:
+        problems = []
+        for path in sorted(project.rglob("*")):
+            relative = path.relative_to(project).as_posix()
+            if any(mark in relative for mark in JINJA_MARKS):
+                problems.append(f"{relative}: Jinja left in the file name")
+            if path.is_file():
+                text = path.read_text(encoding="utf-8", errors="replace")
+                for mark in JINJA_MARKS:
+                    if mark in text:
+                        line = text[: text.index(mark)].count("\n") + 1
+                        problems.append(f"{relative}:{line}: {mark!r} left over")
+        return problems
+
+    def awkward_answers_kept(self, project: Path) -> list[str]:
+        problems = []
+        answers = yaml.safe_load((project / ".copier-answers.yml").read_text("utf-8"))
+        for key, value in AWKWARD_ANSWERS.items():
+            if answers.get(key) != value:
+                problems.append(
+                    f"answers file: {key} is {answers.get(key)!r}, not {value!r}"
+                )
+        try:
+            pyproject = tomllib.loads((project / "pyproject.toml").read_text("utf-8"))
+            authors = [a.get("name") for a in pyproject["project"].get("authors", [])]
+            if authors and authors != [AWKWARD_ANSWERS["learner_name"]]:
+                problems.append(
+                    f"pyproject.toml: authors {authors} lost the name's characters"
+                )
+        except (tomllib.TOMLDecodeError, KeyError) as err:
+            problems.append(
+                f"pyproject.toml does not parse with an awkward name: {err}"
+            )
+        for name in ("README.md", "JOURNAL.md"):
+            if AWKWARD_ANSWERS["learner_name"] not in (project / name).read_text(
+                "utf-8"
+            ):
+                problems.append(f"{name} does not show the learner's name exactly")
+        return problems
+
+    # 2. the rendered project's own linters --------------------------------------------------
+    def check_pre_commit(self, skeleton: Path) -> None:
+        started = time.monotonic()
+        lint = self.workdir / "lint"
+        shutil.copytree(skeleton, lint, symlinks=True)
+        git(lint, "init", "-q")
+        git(lint, "add", "-A")
+        tools = str(Path(sys.executable).parent)
+        env = {
+            **os.environ,
+            **GIT_ENV,
+            "PATH": tools + os.pathsep + os.environ["PATH"],
+            "PRE_COMMIT_HOME": str(self.workdir / "pre-commit-home"),
+        }
+        done = subprocess.run(
+            ["pre-commit", "run", "--all-files", "--show-diff-on-failure"],
+            cwd=lint,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        problems = (
+            []
+            if done.returncode == 0
+            else [
+                "pre-commit failed on a fresh render:\n"
+                + (done.stdout + done.stderr)[-3000:]
+            ]
+        )
+        self.record(
+            "skeleton passes its own pre-commit", problems, "all hooks pass", started
+        )
+
+    # 3. the skeleton fails every stage, by assertion ----------------------------------------
+    def check_skeleton(self, skeleton: Path) -> RunResult:
+        started = time.monotonic()
+        stage_file = load_stages(skeleton)
+        result = run_pytest(skeleton, ["tests"], timeout=600)
+        problems = []
+        if result.timed_out:
+            problems.append("the skeleton's tests did not finish (a hang)")
+        if result.exit_code != 1:
+            problems.append(
+                f"pytest exit code {result.exit_code}, expected 1 (tests failed)"
+            )
+        problems += [
+            f"collection error in {e['nodeid']}" for e in result.collection_errors
+        ]
+        for test in result.tests:
+            if test.outcome != "failed":
+                problems.append(f"{test.nodeid} {test.outcome} on the skeleton")
+            elif test.exception not in ALLOWED_FAILURES:
+                problems.append(
+                    f"{test.nodeid} crashed with {test.exception}, not an assertion"
+                )
+            if test.duration > SLOW_TEST_SECONDS:
+                problems.append(
+                    f"{test.nodeid} took {test.duration:.1f} s on the skeleton"
+                )
+        per_stage = {
+            stage.id: sum(t.file in stage.tests for t in result.tests)
+            for stage in stage_file.stages
+        }
+        problems += [
+            f"stage {sid} has no tests" for sid, n in per_stage.items() if n == 0
+        ]
+        slowest = max((t.duration for t in result.tests), default=0.0)
+        self.record(
+            "skeleton fails every stage by assertion",
+            problems,
+            f"{len(result.tests)} tests in {len(per_stage)} stages all fail by assertion "
+            f"(slowest {slowest:.2f} s)",
+            started,
+        )
+        return result
+
+    # 4. stage ids agree ---------------------------------------------------------------------
+    def check_consistency(self, skeleton: Path, skeleton_run: RunResult) -> None:
+        started = time.monotonic()
+        stage_file = load_stages(skeleton)
+        problems = consistency.check_project(
+            skeleton, self.package, stage_file, skeleton_run.tests
+        )
+        try:
+            ids = {s.id for s in stage_file.stages}
+            problems += [
+                f"mutant {m.id} names unknown stage {m.stage!r}"
+                for m in load_mutants(self.reference)
+                if m.stage not in ids
+            ]
+        except MutantError as err:
+            problems.append(str(err))
+        self.record(
+            "stage ids agree everywhere",
+            problems,
+            f"{len(stage_file.stages)} stages agree across stages.yml, tests, markers, README, "
+            "JOURNAL, skeleton and mutants",
+            started,
+        )
+
+    # 5. the reference passes, repeatedly ----------------------------------------------------
+    def check_reference(self, skeleton: Path, repeat: int) -> Path | None:
+        started = time.monotonic()
+        solved = self.workdir / "solved"
+        shutil.copytree(skeleton, solved, symlinks=True)
+        solution = self.reference / "solution"
+        if not solution.is_dir():
+            self.record("reference passes", [f"{solution} is missing"], "", started)
+            return None
+        shutil.copytree(solution, solved, dirs_exist_ok=True)
+        problems = []
+        counts = set()
+        for attempt in range(1, repeat + 1):
+            result = run_pytest(solved, ["tests"], timeout=600)
+            bad = [t for t in result.tests if t.outcome != "passed"]
+            counts.add(len(result.tests))
+            if result.exit_code != 0 or bad or result.collection_errors:
+                problems.append(
+                    f"run {attempt}: exit {result.exit_code}; "
+                    + ", ".join(f"{t.nodeid} {t.outcome}" for t in bad[:3])
+                )
+        self.record(
+            f"reference passes every stage ({repeat}x)",
+            problems,
+            f"{'/'.join(map(str, sorted(counts)))} tests passed in each of {repeat} runs",
+            started,
+        )
+        return solved if not problems else None
+
+    # 6. every mutant is caught --------------------------------------------------------------
+    def check_mutants(self, solved: Path) -> None:
+        started = time.monotonic()
+        stage_file = load_stages(solved)
+        try:
+            mutants = load_mutants(self.reference)
+        except MutantError as err:
+            self.record("every mutant is caught", [str(err)], "", started)
+            return
+
+        def catch(index_mutant):
+            index, mutant = index_mutant
+            copy = self.workdir / f"mutant-{index}"
+            shutil.copytree(solved, copy, symlinks=True)
+            try:
+                apply_mutant(mutant, copy)
+            except MutantError as err:
+                return mutant, None, str(err)
+            stage = stage_file.get(mutant.stage)
+            result = run_pytest(copy, stage.tests, timeout=600)
+            caught = [t.nodeid for t in result.tests if t.outcome == "failed"]
+            errors = [t.nodeid for t in result.tests if t.outcome == "error"]
+            if errors or result.collection_errors:
+                return mutant, caught, "a test errored instead of failing"
+            return mutant, caught, ""
+
+        problems = []
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            outcomes = list(pool.map(catch, enumerate(mutants)))
+        for mutant, caught, trouble in outcomes:
+            if trouble:
+                problems.append(f"{mutant.id}: {trouble}")
+            elif not caught:
+                problems.append(
+                    f"{mutant.id} ({mutant.description}) is NOT caught by stage {mutant.stage}"
+                )
+        if len(mutants) == 0:
+            problems.append(f"no mutants in {self.reference / 'mutants'}")
+        self.mutant_outcomes = outcomes
+        self.record(
+            "every mutant is caught",
+            problems,
+            f"{len(mutants)} mutants, each caught (by "
+            f"{min((len(c or []) for _, c, _ in outcomes), default=0)}"
+            f"–{max((len(c or []) for _, c, _ in outcomes), default=0)} tests)",
+            started,
+        )
+
+
+def verify(
+    project: str,
+    repeat: int = 1,
+    kit_root: Path = KIT_ROOT,
+    on_check: Callable[[Check], None] = lambda check: None,
+    keep: Path | None = None,
+) -> list[Check]:
+    """Verify one template; returns every check (ok or not)."""
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        return Verifier(project, keep, kit_root, on_check).run(repeat)
+    with tempfile.TemporaryDirectory(prefix=f"climb-verify-{project}-") as scratch:
+        return Verifier(project, Path(scratch), kit_root, on_check).run(repeat)

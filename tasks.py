@@ -1,0 +1,123 @@
+"""Kit commands for contributors and facilitators: `invoke --list`. Logic lives in src/climb_kit."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from invoke import Collection, Exit, task
+
+from climb_kit.layout import KIT_ROOT, KitError, finished_projects
+from climb_kit.render import SAMPLE_LEARNER, new_project, render
+from climb_kit.report import check_line, console, verify_table
+from climb_kit.verify import verify as verify_template
+
+
+@task(
+    help={
+        "project": "which project (e.g. scheduler)",
+        "dest": "the folder to create for the learner",
+        "learner-name": "the learner's name",
+        "github-handle": "the learner's GitHub username",
+        "cohort": "their cohort or workshop (optional)",
+        "python-version": "3.11, 3.12 or 3.13",
+        "allow-dirty": "render even though this checkout has uncommitted changes",
+    }
+)
+def new(
+    c,
+    project,
+    dest,
+    learner_name=None,
+    github_handle=None,
+    cohort=None,
+    python_version=None,
+    allow_dirty=False,
+):
+    """Render a project for a learner from this kit checkout."""
+    answers = {
+        key: value
+        for key, value in {
+            "learner_name": learner_name,
+            "github_handle": github_handle,
+            "cohort": cohort,
+            "python_version": python_version,
+        }.items()
+        if value is not None
+    }
+    try:
+        path, note = new_project(
+            KIT_ROOT, project, Path(dest).resolve(), answers, allow_dirty
+        )
+    except KitError as err:
+        raise Exit(f"error: {err}", code=2) from None
+    console.print(f"Rendered {project} into {path} ({note}).")
+    console.print(f"Next: cd {dest} && invoke test")
+
+
+@task(
+    help={
+        "project": "which project (default: scheduler)",
+        "dest": "folder to render into (default: a fresh demo-<project>[-N])",
+    }
+)
+def demo(c, project="scheduler", dest=None):
+    """Render a project for a sample learner and show its first failing stage."""
+    target = Path(dest) if dest else _fresh_folder(KIT_ROOT / f"demo-{project}")
+    try:
+        render(KIT_ROOT, target.resolve(), project, SAMPLE_LEARNER)
+    except KitError as err:
+        raise Exit(f"error: {err}", code=2) from None
+    console.print(
+        f"[bold]Rendered the {project} project for a sample learner in {target}[/]"
+    )
+    console.print("Inside it, `invoke test` says:\n")
+    subprocess.run([sys.executable, "-m", "invoke", "test"], cwd=target)
+    console.print(
+        f"\nThat failure is the starting line: every stage fails until the learner writes it. "
+        f"Explore with `cd {target.relative_to(Path.cwd()) if target.is_relative_to(Path.cwd()) else target}` "
+        "then `invoke progress` or `invoke hint`."
+    )
+
+
+def _fresh_folder(base: Path) -> Path:
+    candidate, n = base, 1
+    while candidate.exists():
+        n += 1
+        candidate = base.with_name(f"{base.name}-{n}")
+    return candidate
+
+
+@task(
+    help={
+        "project": "the template to verify (default: every finished one)",
+        "repeat": "how many times the reference solution must pass (catches flaky tests)",
+        "keep": "keep the renders in this folder for inspection",
+    }
+)
+def verify(c, project=None, repeat=1, keep=None):
+    """Prove templates sound: render, lint, skeleton fails, reference passes, mutants caught."""
+    projects = [project] if project else finished_projects()
+    if project and project not in finished_projects():
+        raise Exit(
+            f"error: no finished template {project!r}; finished: {', '.join(finished_projects())}",
+            code=2,
+        )
+    breached = []
+    for name in projects:
+        console.print(f"[bold]Verifying {name}[/] (reference runs: {repeat})")
+        checks = verify_template(
+            name,
+            repeat=int(repeat),
+            on_check=lambda check, n=name: check_line(n, check),
+            keep=Path(keep) / name if keep else None,
+        )
+        console.print(verify_table(name, checks))
+        if not all(check.ok for check in checks):
+            breached.append(name)
+    if breached:
+        raise Exit(f"verification failed for: {', '.join(breached)}", code=1)
+
+
+ns = Collection(new, demo, verify)
