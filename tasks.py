@@ -8,10 +8,13 @@ from pathlib import Path
 
 from invoke import Collection, Exit, task
 
-from climb_kit.layout import KIT_ROOT, KitError, finished_projects
+from climb_kit.layout import KitError, finished_projects
 from climb_kit.render import SAMPLE_LEARNER, new_project, render
 from climb_kit.report import check_line, console, verify_table
 from climb_kit.verify import verify as verify_template
+
+# The kit is the folder this file is in (not wherever climb_kit happens to be installed from).
+KIT_ROOT = Path(__file__).resolve().parent
 
 
 @task(
@@ -98,10 +101,10 @@ def _fresh_folder(base: Path) -> Path:
 )
 def verify(c, project=None, repeat=1, keep=None):
     """Prove templates sound: render, lint, skeleton fails, reference passes, mutants caught."""
-    projects = [project] if project else finished_projects()
-    if project and project not in finished_projects():
+    projects = [project] if project else finished_projects(KIT_ROOT)
+    if project and project not in finished_projects(KIT_ROOT):
         raise Exit(
-            f"error: no finished template {project!r}; finished: {', '.join(finished_projects())}",
+            f"error: no finished template {project!r}; finished: {', '.join(finished_projects(KIT_ROOT))}",
             code=2,
         )
     breached = []
@@ -110,6 +113,7 @@ def verify(c, project=None, repeat=1, keep=None):
         checks = verify_template(
             name,
             repeat=int(repeat),
+            kit_root=KIT_ROOT,
             on_check=lambda check, n=name: check_line(n, check),
             keep=Path(keep) / name if keep else None,
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -63,27 +62,6 @@ def copy_project(tmp_path):
         return target
 
     return copy
-
-
-def run_in(project: Path, *args: str, env: dict | None = None, timeout: float = 600):
-    """Run a command the way a learner would type it in their project (the kit's tools on PATH)."""
-    tools = str(Path(sys.executable).parent)
-    full_env = {
-        **os.environ,
-        "PATH": tools + os.pathsep + os.environ["PATH"],
-        "COLUMNS": "200",
-        "NO_COLOR": "1",
-        **(env or {}),
-    }
-    return subprocess.run(
-        list(args),
-        cwd=project,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-    )
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from copier import run_copy
 
-from .layout import ALL_PROJECTS, KitError, finished_projects
+from .layout import ALL_PROJECTS, KIT_ROOT, KitError, finished_projects
 from .snapshot import git
 
 SAMPLE_LEARNER = {"learner_name": "Sample Learner", "github_handle": "sample-learner"}
@@ -23,7 +23,7 @@ def render(
     vcs_ref: str | None = None,
 ) -> Path:
     """Render `project` from the template at `src` into `dest`; bad answers raise KitError."""
-    check_project(project)
+    check_project(project, Path(src) if Path(src).is_dir() else KIT_ROOT)
     data = {"project": project, **(answers or {})}
     with warnings.catch_warnings(), redirect_stderr(io.StringIO()):
         warnings.simplefilter("ignore")
@@ -42,15 +42,15 @@ def render(
     return dest
 
 
-def check_project(project: str) -> None:
+def check_project(project: str, kit_root: Path = KIT_ROOT) -> None:
     if project not in ALL_PROJECTS:
         raise KitError(
             f"unknown project {project!r}; the projects are: {', '.join(ALL_PROJECTS)}"
         )
-    if project not in finished_projects():
+    if project not in finished_projects(kit_root):
         raise KitError(
             f"the {project} project is not available yet; "
-            f"the finished projects are: {', '.join(finished_projects())}"
+            f"the finished projects are: {', '.join(finished_projects(kit_root))}"
         )
 
 
@@ -65,7 +65,7 @@ def new_project(
     kit_root: Path, project: str, dest: Path, answers: dict, allow_dirty: bool = False
 ) -> tuple[Path, str]:
     """Render for a learner from this checkout: absolute source, clean tree (or said plainly)."""
-    check_project(project)
+    check_project(project, kit_root)
     if dest.exists() and any(dest.iterdir()):
         raise KitError(f"{dest} already exists and is not empty; choose a new folder")
     version, dirty = checkout_state(kit_root)

@@ -107,11 +107,12 @@ class Verifier:
             "no Jinja left over; awkward answers kept exactly",
             started,
         )
-        self.check_pre_commit(skeleton)
+        self.check_pre_commit(skeleton, "skeleton")
         skeleton_run = self.check_skeleton(skeleton)
         self.check_consistency(skeleton, skeleton_run)
         solved = self.check_reference(skeleton, repeat)
         if solved is not None:
+            self.check_pre_commit(solved, "reference solution")
             self.check_mutants(solved)
         return self.checks
 
@@ -157,10 +158,10 @@ class Verifier:
         return problems
 
     # 2. the rendered project's own linters --------------------------------------------------
-    def check_pre_commit(self, skeleton: Path) -> None:
+    def check_pre_commit(self, project: Path, what: str) -> None:
         started = time.monotonic()
-        lint = self.workdir / "lint"
-        shutil.copytree(skeleton, lint, symlinks=True)
+        lint = self.workdir / f"lint-{project.name}"
+        shutil.copytree(project, lint, symlinks=True)
         git(lint, "init", "-q")
         git(lint, "add", "-A")
         tools = str(Path(sys.executable).parent)
@@ -181,13 +182,13 @@ class Verifier:
         problems = (
             []
             if done.returncode == 0
-            else [
-                "pre-commit failed on a fresh render:\n"
-                + (done.stdout + done.stderr)[-3000:]
-            ]
+            else [f"pre-commit failed:\n{(done.stdout + done.stderr)[-3000:]}"]
         )
         self.record(
-            "skeleton passes its own pre-commit", problems, "all hooks pass", started
+            f"{what} passes the project's pre-commit",
+            problems,
+            "all hooks pass",
+            started,
         )
 
     # 3. the skeleton fails every stage, by assertion ----------------------------------------

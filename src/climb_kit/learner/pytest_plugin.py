@@ -11,6 +11,7 @@ kit's verifier read results, one format for all of them.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
@@ -28,16 +29,45 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(_Recorder(Path(os.environ[REPORT_ENV])))
 
 
+class _NotWrittenYet(BaseException):
+    """Carries a skeleton's NotImplementedError out of a Hypothesis property test at once.
+
+    Hypothesis retries and shrinks on any Exception; missing code fails on every input, so
+    searching only costs seconds. A BaseException subclass is not caught by Hypothesis.
+    """
+
+
+def _stop_property_search_on_missing_code(item: pytest.Item) -> None:
+    # `inner_test` is Hypothesis's documented hook for plugins that wrap the test body.
+    handle = getattr(getattr(item, "obj", None), "hypothesis", None)
+    if handle is None or getattr(handle.inner_test, "_climb_wrapped", False):
+        return
+    inner = handle.inner_test
+
+    @functools.wraps(inner)
+    def wrapped(*args, **kwargs):
+        try:
+            return inner(*args, **kwargs)
+        except NotImplementedError as missing:
+            raise _NotWrittenYet(str(missing)) from None
+
+    wrapped._climb_wrapped = True
+    handle.inner_test = wrapped
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item):
+    _stop_property_search_on_missing_code(item)
     try:
         return (yield)
-    except NotImplementedError as missing:
-        pytest.fail(
-            f"not written yet: {missing or 'a function this test calls'}\n"
-            "Fill in that function body; the test's name and docstring say what it must do.",
-            pytrace=False,
-        )
+    except (NotImplementedError, _NotWrittenYet) as missing:
+        what = str(missing) or "a function this test calls"
+    # Failing outside the except block keeps pytest from printing the chained exception.
+    pytest.fail(
+        f"not written yet: {what}\n"
+        "Fill in that function body; the test's name and docstring say what it must do.",
+        pytrace=False,
+    )
 
 
 class _Recorder:

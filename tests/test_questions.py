@@ -1,0 +1,185 @@
+"""The root copier.yml: defaults render, answers are validated with messages that say what is wrong,
+and the kit's own entry points turn bad input into one clean line."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+import yaml
+
+from climb_kit.layout import (
+    ALL_PROJECTS,
+    KitError,
+    copier_available_projects,
+    finished_projects,
+)
+from climb_kit.render import render
+from tests.helpers import run_in
+
+
+def test_default_answers_are_recorded_for_update(skeleton_render, kit_source):
+    answers = yaml.safe_load((skeleton_render / ".copier-answers.yml").read_text())
+    assert answers == {
+        "_commit": "v1.0.0",
+        "_src_path": str(kit_source),
+        "cohort": "",
+        "github_handle": "sample-learner",
+        "learner_name": "Sample Learner",
+        "project": "scheduler",
+        "python_version": "3.11",
+    }, (
+        "the answers file must hold every answer (and no derived value) for `copier update`"
+    )
+
+
+@pytest.mark.parametrize(
+    ("handle", "message"),
+    [
+        ("-leading", "cannot begin or end with a hyphen"),
+        ("trailing-", "cannot begin or end with a hyphen"),
+        ("two--hyphens", "two hyphens in a row"),
+        ("under_score", "only ASCII letters, digits and hyphens"),
+        ("ünïcode", "only ASCII letters, digits and hyphens"),
+        ("@someone", 'Leave out the "@"'),
+        ("a" * 40, "has 40 characters; GitHub usernames have at most 39"),
+        ("", "A GitHub username is needed"),
+    ],
+)
+def test_an_invalid_github_handle_is_refused_with_the_reason(
+    kit_source, tmp_path, handle, message
+):
+    with pytest.raises(KitError) as refused:
+        render(kit_source, tmp_path / "p", "scheduler", {"github_handle": handle})
+    assert message in str(refused.value)
+    assert not (tmp_path / "p" / "README.md").exists(), (
+        "nothing is rendered for a bad answer"
+    )
+
+
+@pytest.mark.parametrize("handle", ["a", "a" * 39, "Octo-Cat-42", "0x"])
+def test_valid_github_handles_render(kit_source, tmp_path, handle):
+    project = render(kit_source, tmp_path / "p", "scheduler", {"github_handle": handle})
+    assert f"@{handle}" in (project / "JOURNAL.md").read_text()
+
+
+def test_an_unknown_project_is_refused_naming_the_projects(kit_source, tmp_path):
+    with pytest.raises(KitError) as refused:
+        render(kit_source, tmp_path / "p", "schedular")
+    assert "unknown project 'schedular'" in str(refused.value)
+    assert all(name in str(refused.value) for name in ALL_PROJECTS)
+
+
+@pytest.mark.parametrize(
+    "project", [p for p in ALL_PROJECTS if p not in finished_projects()]
+)
+def test_an_unfinished_project_says_not_available_yet_through_copier_itself(
+    kit_source, tmp_path, project
+):
+    from copier import run_copy
+
+    with pytest.raises(ValueError) as refused:
+        run_copy(
+            str(kit_source),
+            tmp_path / "p",
+            data={"project": project},
+            defaults=True,
+            quiet=True,
+        )
+    assert f"The {project} project is not available yet" in str(refused.value)
+    assert not (tmp_path / "p" / "README.md").exists(), "no half project is rendered"
+
+
+def test_copier_yml_lets_through_exactly_the_finished_templates():
+    assert copier_available_projects() == finished_projects()
+
+
+def test_python_version_outside_the_supported_range_is_refused(kit_source, tmp_path):
+    with pytest.raises(KitError) as refused:
+        render(kit_source, tmp_path / "p", "scheduler", {"python_version": "3.10"})
+    assert "3.11" in str(refused.value) and "3.13" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--github-handle", "bad--handle"], "cannot contain two hyphens in a row"),
+        (["--learner-name", " "], "Please give a name"),
+    ],
+)
+def test_invoke_new_reports_a_bad_answer_in_one_line(
+    kit_root, tmp_path, args, expected
+):
+    done = run_in(
+        kit_root,
+        sys.executable,
+        "-m",
+        "invoke",
+        "new",
+        "scheduler",
+        str(tmp_path / "p"),
+        "--allow-dirty",
+        *args,
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stdout + done.stderr
+    assert expected in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_invoke_new_reports_an_unknown_project_in_one_line(kit_root, tmp_path):
+    done = run_in(
+        kit_root, sys.executable, "-m", "invoke", "new", "chatroom", str(tmp_path / "p")
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stdout + done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "error: unknown project 'chatroom'; the projects are: "
+        + ", ".join(ALL_PROJECTS)
+    ]
+
+
+def test_invoke_new_refuses_a_dirty_checkout_and_says_what_it_would_record(
+    kit_source, tmp_path
+):
+    (kit_source / "stray.txt").write_text("uncommitted\n")
+    try:
+        done = run_in(
+            kit_source,
+            sys.executable,
+            "-m",
+            "invoke",
+            "new",
+            "scheduler",
+            str(tmp_path / "p"),
+        )
+    finally:
+        (kit_source / "stray.txt").unlink()
+    assert done.returncode == 2
+    assert "uncommitted changes" in done.stderr and "stray.txt" in done.stderr
+    assert "v1.0.0" in done.stderr, "it names the version the project would record"
+    assert not (tmp_path / "p").exists()
+
+
+def test_invoke_new_renders_from_an_absolute_source(kit_source, tmp_path):
+    dest = tmp_path / "learner-repo"
+    done = run_in(
+        kit_source,
+        sys.executable,
+        "-m",
+        "invoke",
+        "new",
+        "scheduler",
+        str(dest),
+        "--learner-name",
+        "Ada",
+        "--github-handle",
+        "ada",
+    )
+    assert done.returncode == 0, done.stderr
+    answers = yaml.safe_load((dest / ".copier-answers.yml").read_text())
+    assert answers["_src_path"] == str(kit_source), (
+        "a relative source would break updates"
+    )
+    assert answers["_commit"] == "v1.0.0"
+    assert answers["learner_name"] == "Ada"

@@ -1,0 +1,116 @@
+"""What every template shares, written once in templates/_common and reaching learners intact."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import re
+
+import pytest
+import yaml
+
+from climb_kit.layout import KIT_ROOT, TEMPLATES, finished_projects
+
+# Files every project takes from templates/_common, by symlink (written once, never copied).
+COMMON_LINKS = {
+    "climb": "../../src/climb_kit/learner",
+    "tasks.py": "../_common/project/tasks.py",
+    ".pre-commit-config.yaml": "../_common/project/.pre-commit-config.yaml",
+    ".gitignore.jinja": "../_common/project/gitignore",
+    ".python-version.jinja": "../_common/project/.python-version.jinja",
+    ".github/workflows/ci.yml": "../../../_common/project/.github/workflows/ci.yml",
+    "JOURNAL.md.jinja": "../_common/JOURNAL.md.jinja",
+    "tests/conftest.py": "../../_common/tests/conftest.py",
+    "tests/__init__.py": "../../_common/tests/__init__.py",
+    "{{_copier_conf.answers_file}}.jinja": "../_common/answers-file.jinja",
+}
+
+
+@pytest.mark.parametrize("project", finished_projects())
+def test_every_template_takes_the_common_files_from_one_place(project):
+    template = KIT_ROOT / TEMPLATES / project
+    for name, target in COMMON_LINKS.items():
+        path = template / name
+        assert path.is_symlink(), f"{path} should be a symlink to {target}, not a copy"
+        assert os.readlink(path) == target
+        assert path.exists(), f"{path} points nowhere"
+
+
+def test_the_rendered_runtime_is_byte_identical_to_the_kit_code(skeleton_render):
+    learner = KIT_ROOT / "src" / "climb_kit" / "learner"
+    sources = sorted(p.name for p in learner.glob("*.py"))
+    rendered = sorted(p.name for p in (skeleton_render / "climb").glob("*.py"))
+    assert rendered == sources
+    mismatch = filecmp.cmpfiles(
+        learner, skeleton_render / "climb", sources, shallow=False
+    )[1]
+    assert mismatch == [], (
+        f"rendered climb/ differs from src/climb_kit/learner: {mismatch}"
+    )
+    assert not (skeleton_render / "climb").is_symlink(), (
+        "learners get real files, not links"
+    )
+
+
+def test_nothing_maintainer_only_or_generated_reaches_the_learner(skeleton_render):
+    names = {
+        p.relative_to(skeleton_render).as_posix() for p in skeleton_render.rglob("*")
+    }
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    assert not [
+        n for n in names if n.startswith(("reference", "templates", "solution"))
+    ]
+    assert "copier.yml" not in names
+
+
+def test_ci_workflow_runs_exactly_invoke_check_with_read_only_permissions(
+    skeleton_render,
+):
+    text = (skeleton_render / ".github/workflows/ci.yml").read_text()
+    workflow = yaml.safe_load(text)
+    assert workflow["permissions"] == {"contents": "read"}
+    steps = workflow["jobs"]["check"]["steps"]
+    runs = [step["run"] for step in steps if "run" in step]
+    assert runs[-1] == "invoke check", (
+        "the last step is the one command a learner runs locally"
+    )
+    assert "{%" not in text and "{{" not in text and "raw" not in text, "no Jinja noise"
+
+
+def test_pre_commit_hooks_are_all_local(skeleton_render):
+    config = yaml.safe_load((skeleton_render / ".pre-commit-config.yaml").read_text())
+    assert [repo["repo"] for repo in config["repos"]] == ["local"]
+    ids = {hook["id"] for hook in config["repos"][0]["hooks"]}
+    assert {
+        "ruff-check",
+        "ruff-format",
+        "check-merge-conflict",
+        "trailing-whitespace",
+        "end-of-file-fixer",
+    } <= ids
+
+
+def test_readme_and_journal_follow_the_stage_file(skeleton_render):
+    stages = yaml.safe_load((skeleton_render / "stages.yml").read_text())["stages"]
+    readme = (skeleton_render / "README.md").read_text()
+    journal = (skeleton_render / "JOURNAL.md").read_text()
+    for number, stage in enumerate(stages, start=1):
+        heading = f"Stage {number} · {stage['title']} (`{stage['id']}`)"
+        assert f"### {heading}" in readme
+        assert f"## {heading}" in journal
+        first_prompt_line = stage["journal"].strip().splitlines()[0]
+        assert f"> {first_prompt_line}" in journal
+
+
+def test_learner_code_and_journal_are_protected_from_updates():
+    config = yaml.safe_load((KIT_ROOT / "copier.yml").read_text())
+    assert "JOURNAL.md" in config["_skip_if_exists"]
+    assert "src/{{ project | replace('-', '_') }}/" in config["_skip_if_exists"]
+    assert not {"_tasks", "_migrations", "_jinja_extensions"} & set(config), (
+        "no --trust ever"
+    )
+
+
+def test_message_after_copy_names_the_next_command():
+    config = yaml.safe_load((KIT_ROOT / "copier.yml").read_text())
+    assert re.search(r"invoke test", config["_message_after_copy"])

@@ -1,0 +1,145 @@
+"""The verifier passes a sound template and names every kind of breach it exists to catch."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import yaml
+
+from climb_kit import consistency
+from climb_kit.layout import KIT_ROOT, reference_dir
+from climb_kit.learner.runner import run_pytest
+from climb_kit.learner.stages import load_stages
+from climb_kit.verify import Verifier, verify
+
+SOLUTION = reference_dir("scheduler") / "solution"
+
+
+@pytest.fixture
+def verifier(tmp_path):
+    return Verifier("scheduler", tmp_path / "work", KIT_ROOT)
+
+
+def test_the_scheduler_template_is_sound():
+    checks = verify("scheduler", repeat=2)
+    failed = [f"{c.name}: {c.detail}" for c in checks if not c.ok]
+    assert failed == []
+    assert [c.name for c in checks] == [
+        "renders (default and awkward answers)",
+        "skeleton passes the project's pre-commit",
+        "skeleton fails every stage by assertion",
+        "stage ids agree everywhere",
+        "reference passes every stage (2x)",
+        "reference solution passes the project's pre-commit",
+        "every mutant is caught",
+    ]
+
+
+def test_a_test_that_passes_on_the_skeleton_is_a_breach(
+    skeleton_render, copy_project, verifier
+):
+    project = copy_project(skeleton_render)
+    shutil.copy(
+        SOLUTION / "src/scheduler/workload.py", project / "src/scheduler/workload.py"
+    )
+    verifier.check_skeleton(project)
+    check = verifier.checks[-1]
+    assert not check.ok
+    assert (
+        "tests/test_1_workload.py::" in check.detail
+        and "passed on the skeleton" in check.detail
+    )
+
+
+def test_a_mutant_no_test_catches_is_a_breach(solved_render, tmp_path):
+    kit = tmp_path / "kit"
+    mutants = kit / "reference" / "scheduler" / "mutants"
+    mutants.mkdir(parents=True)
+    first_line = (SOLUTION / "src/scheduler/fcfs.py").read_text().splitlines()[0]
+    (mutants / "harmless.yml").write_text(
+        yaml.safe_dump(
+            {
+                "description": "Only reworded a docstring",
+                "stage": "fcfs",
+                "edits": [
+                    {
+                        "file": "src/scheduler/fcfs.py",
+                        "find": first_line,
+                        "replace": first_line + "  # reworded",
+                    }
+                ],
+            }
+        )
+    )
+    (mutants / "stale.yml").write_text(
+        yaml.safe_dump(
+            {
+                "description": "Edits text the reference no longer has",
+                "stage": "fcfs",
+                "edits": [
+                    {
+                        "file": "src/scheduler/fcfs.py",
+                        "find": "no such text\n",
+                        "replace": "x\n",
+                    }
+                ],
+            }
+        )
+    )
+    verifier = Verifier("scheduler", tmp_path / "work", kit)
+    (tmp_path / "work").mkdir()
+    verifier.check_mutants(solved_render)
+    check = verifier.checks[-1]
+    assert not check.ok
+    assert (
+        "harmless (Only reworded a docstring) is NOT caught by stage fcfs"
+        in check.detail
+    )
+    assert "stale: mutant stale: the text to replace occurs 0 times" in check.detail
+
+
+def test_a_marker_that_disagrees_with_the_stage_file_is_a_breach(
+    skeleton_render, copy_project
+):
+    project = copy_project(skeleton_render)
+    rr_tests = project / "tests" / "test_4_rr.py"
+    rr_tests.write_text(
+        rr_tests.read_text().replace('stage("rr")', 'stage("round-robin")')
+    )
+    stage_file = load_stages(project)
+    tests = run_pytest(project, ["tests/test_4_rr.py"]).tests
+    problems = consistency.check_markers(tests, stage_file)
+    assert problems and all("marked stage('round-robin')" in p for p in problems)
+    assert all("belongs to 'rr'" in p for p in problems)
+
+
+def test_readme_or_journal_headings_that_drift_are_a_breach(
+    skeleton_render, copy_project
+):
+    project = copy_project(skeleton_render)
+    readme = project / "README.md"
+    readme.write_text(readme.read_text().replace("(`mlfq`)", "(`feedback`)"))
+    problems = consistency.check_headings(
+        readme, consistency.README_HEADING, load_stages(project)
+    )
+    assert (
+        problems
+        and "README.md: stage headings" in problems[0]
+        and "6 feedback" in problems[0]
+    )
+
+
+def test_a_test_file_outside_every_stage_is_a_breach(skeleton_render, copy_project):
+    project = copy_project(skeleton_render)
+    (project / "tests" / "test_8_extra.py").write_text(
+        "def test_x():\n    assert False\n"
+    )
+    problems = consistency.check_test_files(project, load_stages(project))
+    assert problems == ["tests/test_8_extra.py belongs to no stage in stages.yml"]
+
+
+def test_leftover_jinja_is_a_breach(skeleton_render, copy_project, verifier):
+    project = copy_project(skeleton_render)
+    (project / "notes.md").write_text("Hello {{ learner_name }}\n")
+    assert verifier.leftover_jinja(project) == ["notes.md:1: '{{' left over"]
