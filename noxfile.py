@@ -17,7 +17,7 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Lint and format-check the kit, the templates' Python and the reference solutions."""
+    """Lint and format-check the kit's code (template code is linted inside renders by verify)."""
     session.install("-e", ".[dev]")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
@@ -29,3 +29,11 @@ def verify(session: nox.Session, project: str) -> None:
     """Verify one template (the same as `invoke verify PROJECT`); `nox -s "verify(scheduler)"`."""
     session.install("-e", ".[dev]")
     session.run("invoke", "verify", "--project", project, "--repeat", "5")
+
+
+@nox.session(default=False, tags=["bench"])
+@nox.parametrize("project", PROJECTS, ids=PROJECTS)
+def bench(session: nox.Session, project: str) -> None:
+    """Benchmark the reference solution (`nox -s "bench(scheduler)" -- --sizes 10000,100000`)."""
+    session.install("-e", ".[dev]")
+    session.run("invoke", "bench", "--project", project, *session.posargs)

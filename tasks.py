@@ -124,4 +124,29 @@ def verify(c, project=None, repeat=1, keep=None):
         raise Exit(f"verification failed for: {', '.join(breached)}", code=1)
 
 
-ns = Collection(new, demo, verify)
+@task(
+    help={
+        "project": "the template whose reference solution to benchmark (default: scheduler)",
+        "sizes": "comma-separated problem sizes (default: the project's own)",
+    }
+)
+def bench(c, project="scheduler", sizes=None):
+    """Benchmark a project's reference solution with the project's own benchmark."""
+    import tempfile
+
+    from climb_kit.reference import solved_render
+
+    with tempfile.TemporaryDirectory(prefix="climb-bench-") as scratch:
+        try:
+            solved = solved_render(project, Path(scratch), kit_root=KIT_ROOT)
+        except KitError as err:
+            raise Exit(f"error: {err}", code=2) from None
+        args = ["--sizes", sizes] if sizes else []
+        code = subprocess.run(
+            [sys.executable, "-m", "invoke", "bench", *args], cwd=solved
+        )
+    if code.returncode:
+        raise Exit(code=code.returncode)
+
+
+ns = Collection(new, demo, verify, bench)

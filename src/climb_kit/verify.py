@@ -2,7 +2,7 @@
 
 For one template, from a clean snapshot of the kit:
 1. it renders with default answers and with awkward ones, with no Jinja left over;
-2. the rendered skeleton passes its own pre-commit hooks;
+2. the rendered skeleton, and the reference solution overlaid on it, pass the project's pre-commit;
 3. on the skeleton every test of every stage fails, by assertion, quickly;
 4. stage ids agree across stage file, tests, markers, README, journal and skeleton;
 5. with the reference solution overlaid every test passes, N times in a row;
@@ -26,10 +26,11 @@ from pathlib import Path
 import yaml
 
 from . import consistency
-from .layout import KIT_ROOT, package_name, reference_dir
+from .layout import KIT_ROOT, KitError, package_name, reference_dir
 from .learner.runner import RunResult, run_pytest
 from .learner.stages import load_stages
 from .mutants import MutantError, apply_mutant, load_mutants
+from .reference import overlay_solution
 from .render import render
 from .snapshot import GIT_ENV, git, snapshot
 
@@ -263,11 +264,11 @@ class Verifier:
         started = time.monotonic()
         solved = self.workdir / "solved"
         shutil.copytree(skeleton, solved, symlinks=True)
-        solution = self.reference / "solution"
-        if not solution.is_dir():
-            self.record("reference passes", [f"{solution} is missing"], "", started)
+        try:
+            overlay_solution(self.project, solved, self.kit_root)
+        except KitError as err:
+            self.record("reference passes", [str(err)], "", started)
             return None
-        shutil.copytree(solution, solved, dirs_exist_ok=True)
         problems = []
         counts = set()
         for attempt in range(1, repeat + 1):

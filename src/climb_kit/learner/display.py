@@ -47,7 +47,7 @@ def failure_details(run: StageRun) -> None:
     console.print(
         Panel(
             first.failure.strip() or first.outcome,
-            title=f"{first.nodeid}",
+            title=first.nodeid.split("::", 1)[-1],
             border_style="red",
         )
     )

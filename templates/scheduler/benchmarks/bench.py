@@ -6,9 +6,10 @@ For every size n it generates the same seeded workload (bursts 1..20, priorities
 Poisson arrivals that keep the CPU about 90% busy, so the ready queue stays realistic
 and never grows without bound), runs each policy on it (rr and mlfq with quantum 10,
 priority with aging 10, mlfq with a boost every 100 ticks; see --help) and prints jobs
-per second. Only the policy call is timed, not building the workload, and in CPU
-seconds of this process (`time.process_time`), so other programs running at the same
-time disturb the numbers less.
+per second. Only the policy calls are timed, not building the workload, in CPU seconds
+of this process (`time.process_time`) so that other programs disturb the numbers less;
+small sizes are run repeatedly, so that every size schedules as many jobs in all as
+the largest one.
 
 A policy that does O(n log n) work keeps its jobs/s nearly flat: from 10^4 to 10^6 jobs
 it may lose at most a factor log(10^6)/log(10^4) = 1.5. The last lines print that ratio
@@ -73,39 +74,53 @@ def load_policy(name: str) -> Callable[..., list[Any]]:
     return getattr(importlib.import_module(module), function)
 
 
-def time_policy(
-    policy: Callable[..., list[Any]], jobs: list[Any], params: dict
-) -> float:
-    """CPU seconds for one call; ValueError if the timeline does not run every job.
-
-    Like `timeit`, it pauses the garbage collector while timing: with a million live
-    objects CPython's collector adds a cost that depends on its own thresholds rather
-    than on the algorithm being measured.
-    """
-    gc.collect()
-    gc.disable()
-    try:
-        start = time.process_time()
-        slices = policy(jobs, **params)
-        seconds = time.process_time() - start
-    finally:
-        gc.enable()
+def check(jobs: list[Any], slices: list[Any]) -> None:
+    """Raise ValueError unless the timeline runs the jobs for exactly their bursts."""
     busy = sum(piece.end - piece.start for piece in slices)
     needed = sum(job.burst for job in jobs)
     if busy != needed:
         raise ValueError(f"the timeline runs {busy} ticks, the jobs need {needed}")
-    return seconds
+
+
+def measure(
+    policy: Callable[..., list[Any]], jobs: list[Any], params: dict, work: int
+) -> float:
+    """CPU seconds per call, over enough calls to schedule about `work` jobs in all.
+
+    Every size gets the same amount of work per measurement, so that whatever else the
+    machine is doing disturbs small and large sizes alike. Like `timeit`, the garbage
+    collector is paused meanwhile: with a million live objects its cost depends on its
+    own thresholds rather than on the algorithm being measured.
+    """
+    calls = max(1, round(work / len(jobs)))
+    seconds = 0.0
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(calls):
+            start = time.process_time()
+            slices = policy(jobs, **params)
+            seconds += time.process_time() - start
+            check(jobs, slices)
+    finally:
+        gc.enable()
+    return seconds / calls
 
 
 def best_time(
-    policy: Callable[..., list[Any]], jobs: list[Any], params: dict, budget: float
+    policy: Callable[..., list[Any]],
+    jobs: list[Any],
+    params: dict,
+    work: int,
+    budget: float,
 ) -> float:
-    """The best of repeated runs: at least one, then more while under `budget` seconds
-    (at most 50). The best run is the one least disturbed by whatever else the machine
-    was doing, as with `timeit`'s repeat."""
+    """The best of repeated measurements: at least one, then more while under `budget`
+    seconds (at most 5); the best is the least disturbed, as with `timeit`'s repeat."""
     times: list[float] = []
-    while not times or (sum(times) < budget and len(times) < 50):
-        times.append(time_policy(policy, jobs, params))
+    spent = 0.0
+    while not times or (spent < budget and len(times) < 5):
+        times.append(measure(policy, jobs, params, work))
+        spent += times[-1] * max(1, round(work / len(jobs)))
     return min(times)
 
 
@@ -125,7 +140,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--aging", type=int, default=10, help="priority")
     parser.add_argument("--boost", type=int, default=100, help="mlfq")
     parser.add_argument(
-        "--budget", type=float, default=2.0, help="seconds of repeated runs per size"
+        "--budget", type=float, default=3.0, help="seconds of measuring per size"
     )
     opts = parser.parse_args(argv)
     opts.sizes = [int(size) for size in opts.sizes.split(",")]
@@ -142,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"seed {opts.seed}, load {opts.load}, quantum {opts.quantum},"
         f" aging {opts.aging}, boost {opts.boost};"
-        f" best of the runs within {opts.budget} s per size"
+        f" best of the measurements within {opts.budget} s per size"
     )
     print(f"{'policy':<9} {'n':>9} {'seconds':>9} {'jobs/s':>11}")
     workloads = {n: make_jobs(n, opts.seed, opts.load) for n in opts.sizes}
@@ -152,7 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         params = POLICIES[name][2](opts)
         for n in opts.sizes:
             try:
-                seconds = best_time(policy, workloads[n], params, opts.budget)
+                seconds = best_time(
+                    policy, workloads[n], params, max(opts.sizes), opts.budget
+                )
             except NotImplementedError as missing:
                 print(f"{name:<9} not written yet: {missing}")
                 break

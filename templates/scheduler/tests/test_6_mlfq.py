@@ -237,6 +237,28 @@ def test_mlfq_gaming_job_issuing_io_before_its_slice_ends_stays_on_top(
     )
 
 
+@pytest.mark.parametrize(
+    ("gaming", "expected"),
+    [
+        (True, "0[0,2) 1[3,5) 0[5,7) 1[7,8) 0[8,10) 1[10,11)"),
+        (False, "0[0,2) 1[3,5) 0[5,7) 1[7,9) 0[9,11)"),
+    ],
+)
+def test_mlfq_gaming_io_on_the_tick_the_slice_ends_is_not_demoted(gaming, expected):
+    """Job 0's I/O falls exactly when its 2-tick slice ends. With gaming the reset comes
+    first, so it stays on top and later preempts job 1; without gaming it is demoted.
+    """
+    jobs = make_jobs((0, 0, 6, 0, 2, 1), (1, 3, 4))
+    check_mlfq(
+        jobs,
+        expected,
+        "with gaming=True an I/O resets slice and allotment before the slice is judged",
+        queues=2,
+        quantum=2,
+        gaming=gaming,
+    )
+
+
 def test_mlfq_arrivals_join_before_jobs_back_from_io():
     """Job 0 is back from I/O at t=3, when job 1 arrives: job 1 is queued first."""
     jobs = make_jobs((0, 0, 3, 0, 1, 2), (1, 3, 1))

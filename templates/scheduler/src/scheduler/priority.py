@@ -26,6 +26,9 @@ class WaitingJobs:
     Jobs with the same standing always have the same effective priority, so within a
     group only the lowest id can win: each group is a heap of ids, and a heap of
     standings finds the best groups.
+
+    A helper for `priority`, which can also be written without it: a tick-by-tick loop
+    that recomputes every ready job's effective priority is a fine first version.
     """
 
     def __init__(self, aging: int) -> None:
@@ -45,7 +48,10 @@ class WaitingJobs:
         )
 
     def add(self, job_id: int, priority: int, since: int) -> None:
-        """A job starts waiting at time `since`."""
+        """A job starts waiting at time `since`.
+
+        Its standing is `priority * aging - since`, or just `priority` when aging == 0.
+        """
         raise NotImplementedError(
             "Stage 5 (priority): add a waiting job to its standing's group"
         )
@@ -57,7 +63,11 @@ class WaitingJobs:
         )
 
     def overtakes(self, level: int) -> int:
-        """The first time a waiting job's effective priority is above `level`."""
+        """The first time a waiting job's effective priority is above `level`.
+
+        That is the smallest t with (best standing + t) // aging > level, which is
+        `aging * (level + 1) - best standing`. Only for aging > 0 with jobs waiting.
+        """
         raise NotImplementedError(
             "Stage 5 (priority): return when a waiting job first beats `level`"
         )

@@ -126,13 +126,12 @@ def is_skipped(line: str) -> bool:
 def parse_csv(text: str) -> list[Job]:
     """Parse CSV text into jobs sorted by id.
 
-    - Line 1 is the header: `id,arrival,burst` plus any of `priority,io_every,io_time`,
-      in any order, spaces around names ignored. An unknown or duplicated column, or a
-      missing required one, is a WorkloadError at "line 1" whose field is that column's
-      name. A blank or comment line 1 is an error at "line 1", field "" (unless the
-      whole text has no jobs, see below).
-    - Lines are numbered physically (header = line 1). Blank lines and lines whose first
-      non-space character is `#` are skipped (see `is_skipped`), but still counted.
+    - Lines are numbered physically, from 1. Blank lines and lines whose first non-space
+      character is `#` are skipped (see `is_skipped`), but still counted.
+    - The header is the first line that is not skipped: `id,arrival,burst` plus any of
+      `priority,io_every,io_time`, in any order, spaces around names ignored. An unknown
+      or duplicated column, or a missing required one, is a WorkloadError at the
+      header's line whose field is that column's name.
     - A row with the wrong number of cells: error at its line, field "", the problem
       says how many cells were expected and how many were found.
     - Cells are base-10 integers, spaces around them ignored; an empty cell in an

@@ -26,6 +26,9 @@ class WaitingJobs:
     Jobs with the same standing always have the same effective priority, so within a
     group only the lowest id can win: each group is a heap of ids, and a heap of
     standings finds the best groups.
+
+    A helper for `priority`, which can also be written without it: a tick-by-tick loop
+    that recomputes every ready job's effective priority is a fine first version.
     """
 
     def __init__(self, aging: int) -> None:
@@ -43,7 +46,10 @@ class WaitingJobs:
         return standing if self.aging == 0 else (standing + t) // self.aging
 
     def add(self, job_id: int, priority: int, since: int) -> None:
-        """A job starts waiting at time `since`."""
+        """A job starts waiting at time `since`.
+
+        Its standing is `priority * aging - since`, or just `priority` when aging == 0.
+        """
         standing = priority * self.aging - since if self.aging else priority
         if standing not in self.groups:
             self.groups[standing] = []
@@ -55,7 +61,11 @@ class WaitingJobs:
         return self.effective(-self.standings[0], t)
 
     def overtakes(self, level: int) -> int:
-        """The first time a waiting job's effective priority is above `level`."""
+        """The first time a waiting job's effective priority is above `level`.
+
+        That is the smallest t with (best standing + t) // aging > level, which is
+        `aging * (level + 1) - best standing`. Only for aging > 0 with jobs waiting.
+        """
         return self.aging * (level + 1) + self.standings[0]
 
     def pop(self, t: int) -> int:

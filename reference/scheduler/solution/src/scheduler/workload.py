@@ -141,13 +141,12 @@ def is_skipped(line: str) -> bool:
 def parse_csv(text: str) -> list[Job]:
     """Parse CSV text into jobs sorted by id.
 
-    - Line 1 is the header: `id,arrival,burst` plus any of `priority,io_every,io_time`,
-      in any order, spaces around names ignored. An unknown or duplicated column, or a
-      missing required one, is a WorkloadError at "line 1" whose field is that column's
-      name. A blank or comment line 1 is an error at "line 1", field "" (unless the
-      whole text has no jobs, see below).
-    - Lines are numbered physically (header = line 1). Blank lines and lines whose first
-      non-space character is `#` are skipped (see `is_skipped`), but still counted.
+    - Lines are numbered physically, from 1. Blank lines and lines whose first non-space
+      character is `#` are skipped (see `is_skipped`), but still counted.
+    - The header is the first line that is not skipped: `id,arrival,burst` plus any of
+      `priority,io_every,io_time`, in any order, spaces around names ignored. An unknown
+      or duplicated column, or a missing required one, is a WorkloadError at the
+      header's line whose field is that column's name.
     - A row with the wrong number of cells: error at its line, field "", the problem
       says how many cells were expected and how many were found.
     - Cells are base-10 integers, spaces around them ignored; an empty cell in an
@@ -159,26 +158,24 @@ def parse_csv(text: str) -> list[Job]:
       rows): "line 1", field "", problem "no jobs".
     """
     lines = text.splitlines()
-    if all(is_skipped(line) for line in lines):
+    header = next((i for i, line in enumerate(lines) if not is_skipped(line)), None)
+    if header is None:
         raise WorkloadError("line 1", "", "no jobs")
-    if is_skipped(lines[0]):
-        raise WorkloadError(
-            "line 1", "", "the first line must be the header (id,arrival,burst)"
-        )
-    columns = [name.strip() for name in lines[0].split(",")]
+    where = f"line {header + 1}"
+    columns = [name.strip() for name in lines[header].split(",")]
     for position, name in enumerate(columns):
         if name not in FIELDS:
             raise WorkloadError(
-                "line 1", name, "unknown column" if name else "empty column name"
+                where, name, "unknown column" if name else "empty column name"
             )
         if name in columns[:position]:
-            raise WorkloadError("line 1", name, "duplicated column")
+            raise WorkloadError(where, name, "duplicated column")
     for name in REQUIRED:
         if name not in columns:
-            raise WorkloadError("line 1", name, "missing required column")
+            raise WorkloadError(where, name, "missing required column")
 
     entries: list[tuple[Job, str]] = []
-    for number, line in enumerate(lines[1:], start=2):
+    for number, line in enumerate(lines[header + 1 :], start=header + 2):
         if is_skipped(line):
             continue
         location = f"line {number}"
