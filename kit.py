@@ -3,7 +3,7 @@
 
     python3 kit.py demo      render a project for a sample learner and show its first failing stage
     python3 kit.py test      run the kit's whole test suite
-    python3 kit.py verify    prove every template sound (any `invoke` task works the same way)
+    python3 kit.py verify all   prove every template sound (any `invoke` task works the same way)
 
 The first run creates .venv/ beside this file and installs the kit into it (from PyPI); later runs
 reinstall only when pyproject.toml changes.

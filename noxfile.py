@@ -26,9 +26,9 @@ def lint(session: nox.Session) -> None:
 @nox.session(default=False, tags=["verify"])
 @nox.parametrize("project", PROJECTS, ids=PROJECTS)
 def verify(session: nox.Session, project: str) -> None:
-    """Verify one template (the same as `invoke verify PROJECT`); `nox -s "verify(scheduler)"`."""
+    """Verify one template, as `invoke verify PROJECT --repeat 5`: `nox -s "verify(scheduler)"`."""
     session.install("-e", ".[dev]")
-    session.run("invoke", "verify", "--project", project, "--repeat", "5")
+    session.run("invoke", "verify", project, "--repeat", "5")
 
 
 @nox.session(default=False, tags=["bench"])

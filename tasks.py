@@ -93,22 +93,29 @@ def _fresh_folder(base: Path) -> Path:
 
 
 @task(
+    positional=["project"],
     help={
-        "project": "the template to verify (default: every finished one)",
+        "project": "the template to verify, or 'all' for every finished one",
         "repeat": "how many times the reference solution must pass (catches flaky tests)",
         "keep": "keep the renders in this folder for inspection",
-    }
+    },
 )
-def verify(c, project=None, repeat=1, keep=None):
+def verify(c, project, repeat=1, keep=None):
     """Prove templates sound: render, lint, skeleton fails, reference passes, mutants caught."""
-    projects = [project] if project else finished_projects(KIT_ROOT)
-    if project and project not in finished_projects(KIT_ROOT):
+    finished = finished_projects(KIT_ROOT)
+    if project.startswith("-"):
         raise Exit(
-            f"error: no finished template {project!r}; finished: {', '.join(finished_projects(KIT_ROOT))}",
+            "error: name a project first; for this task's options: invoke --help verify",
+            2,
+        )
+    if project != "all" and project not in finished:
+        raise Exit(
+            f"error: no finished template {project!r}; give one of: {', '.join(finished)}, "
+            "or 'all'",
             code=2,
         )
     breached = []
-    for name in projects:
+    for name in finished if project == "all" else [project]:
         console.print(f"[bold]Verifying {name}[/] (reference runs: {repeat})")
         checks = verify_template(
             name,

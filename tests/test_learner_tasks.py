@@ -172,3 +172,31 @@ def test_invoke_list_shows_every_learner_command_with_a_description(skeleton_ren
     done = invoke(skeleton_render, "--list")
     for name in ("test", "progress", "hint", "check", "bench"):
         assert re.search(rf"^\s+{name}\s+\S", done.stdout, re.M), done.stdout
+
+
+def test_test_all_runs_every_stage_without_stopping_and_shows_the_table(
+    skeleton_render, copy_project
+):
+    project = copy_project(skeleton_render)
+    # Everything but priority (stage 5): stage 6 (mlfq) is locked, yet its tests run.
+    solve(project, "workload.py", "metrics.py", "fcfs.py", "sjf.py", "rr.py", "mlfq.py")
+    done = invoke(project, "test", "--all")
+    assert done.returncode == 1, "not every stage passes yet"
+    rows = re.findall(
+        r"│\s*(\d)\s*│\s*([a-z-]+)\s*│.*?│\s*(passed|failing|locked)\s*│\s*(\d+)/(\d+)",
+        done.stdout,
+    )
+    statuses = [(n, status) for n, _, status, _, _ in rows]
+    assert statuses == [
+        ("1", "passed"),
+        ("2", "passed"),
+        ("3", "passed"),
+        ("4", "passed"),
+        ("5", "failing"),
+        ("6", "locked"),
+        ("7", "locked"),
+    ], done.stdout
+    mlfq = next(row for row in rows if row[1] == "mlfq")
+    assert mlfq[3] == mlfq[4] != "0", (
+        "a locked stage's tests still run: counts are real"
+    )
