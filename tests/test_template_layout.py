@@ -114,3 +114,37 @@ def test_learner_code_and_journal_are_protected_from_updates():
 def test_message_after_copy_names_the_next_command():
     config = yaml.safe_load((KIT_ROOT / "copier.yml").read_text())
     assert re.search(r"invoke test", config["_message_after_copy"])
+
+
+def _outside_function_bodies(path):
+    """The module with every function body reduced to its docstring: what a learner is given."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            doc = ast.get_docstring(node, clean=False)
+            node.body = (
+                [ast.Expr(ast.Constant(doc))] if doc is not None else [ast.Pass()]
+            )
+    return ast.dump(tree)
+
+
+@pytest.mark.parametrize("project", finished_projects())
+def test_skeleton_and_reference_differ_only_in_function_bodies(project):
+    from climb_kit.layout import package_name, reference_dir
+
+    skeleton = KIT_ROOT / TEMPLATES / project / "src" / package_name(project)
+    solution = reference_dir(project) / "solution" / "src" / package_name(project)
+    modules = sorted(p.name for p in skeleton.glob("*.py"))
+    assert modules == sorted(p.name for p in solution.glob("*.py"))
+    differ = [
+        name
+        for name in modules
+        if _outside_function_bodies(skeleton / name)
+        != _outside_function_bodies(solution / name)
+    ]
+    assert differ == [], (
+        f"{differ}: signatures, docstrings, data types and imports must match the reference "
+        "exactly, so that the diff between them is the learner's work"
+    )
