@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from .hints import Reveal
-from .runner import StageRun
-from .stages import Stage, StageFile
+from .runner import StageRun, first_failing, stage_status
+from .stages import StageFile
 
 console = Console(highlight=False)
 
@@ -40,19 +42,20 @@ def failure_details(run: StageRun) -> None:
     """Show why a stage failed and the exact commands to go on with."""
     stage = run.stage
     if run.problem:
-        console.print(Panel(run.problem, title=f"{stage.label}", border_style="red"))
+        console.print(Panel(Text(run.problem), title=stage.label, border_style="red"))
         return
     first = run.first_failure
     assert first is not None
     console.print(
         Panel(
-            first.failure.strip() or first.outcome,
-            title=first.nodeid.split("::", 1)[-1],
+            # Text, not markup: failures are full of brackets ("0[0,2)", "[rule: ...]").
+            Text(first.failure.strip() or first.outcome),
+            title=escape(first.nodeid.split("::", 1)[-1]),
             border_style="red",
         )
     )
     console.print("Rerun just this test:")
-    console.print(f"  {first.rerun_command}", soft_wrap=True)
+    console.print(f"  {escape(first.rerun_command)}", soft_wrap=True)
     console.print("Run the whole stage:")
     console.print(f"  invoke test --stage {stage.id}")
     console.print(RERUN_NOTE, style="dim")
@@ -64,30 +67,6 @@ def all_done(stage_file: StageFile) -> None:
         f"[bold green]Every stage of {stage_file.title} passes.[/] "
         "Write up your reflection in JOURNAL.md, then `invoke check` before you push."
     )
-
-
-def next_stage(stage: Stage) -> None:
-    console.print(f"[bold]Next up: {stage.label} {stage.title}[/]")
-    console.print(stage.goal)
-
-
-def stage_status(
-    stage_file: StageFile, runs: dict[str, StageRun]
-) -> list[tuple[Stage, str]]:
-    """passed for the ladder's passing prefix, failing for the first stage that does not pass,
-    locked for the rest (their tests still run, so the counts are real)."""
-    statuses = []
-    blocked = False
-    for stage in stage_file.stages:
-        run = runs.get(stage.id)
-        if blocked:
-            statuses.append((stage, "locked"))
-        elif run is not None and run.ok:
-            statuses.append((stage, "passed"))
-        else:
-            statuses.append((stage, "failing"))
-            blocked = True
-    return statuses
 
 
 def progress_table(
@@ -132,14 +111,14 @@ def progress_markdown(
 
 
 def next_step(stage_file: StageFile, runs: dict[str, StageRun]) -> None:
-    for stage, status in stage_status(stage_file, runs):
-        if status == "failing":
-            console.print(
-                f"Next: make {stage.label} {stage.title} pass. "
-                f"`invoke test` shows what fails; `invoke hint` helps."
-            )
-            return
-    all_done(stage_file)
+    stage = first_failing(stage_file, runs)
+    if stage is None:
+        all_done(stage_file)
+        return
+    console.print(
+        f"Next: make {stage.label} {stage.title} pass. "
+        "`invoke test` shows what fails; `invoke hint` helps."
+    )
 
 
 def hint(reveal: Reveal) -> None:

@@ -70,6 +70,18 @@ def pytest_runtest_call(item: pytest.Item):
     )
 
 
+def _new_record(nodeid: str, stage: str | None = None) -> dict:
+    return {
+        "nodeid": nodeid,
+        "file": nodeid.split("::", 1)[0],
+        "stage": stage,
+        "outcome": "not run",
+        "failure": "",
+        "exception": "",
+        "duration": 0.0,
+    }
+
+
 class _Recorder:
     """Collects one record per test and writes them when the session ends."""
 
@@ -81,15 +93,8 @@ class _Recorder:
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         for item in items:
             marker = item.get_closest_marker("stage")
-            self.tests[item.nodeid] = {
-                "nodeid": item.nodeid,
-                "file": item.nodeid.split("::", 1)[0],
-                "stage": str(marker.args[0]) if marker and marker.args else None,
-                "outcome": "not run",
-                "failure": "",
-                "exception": "",
-                "duration": 0.0,
-            }
+            stage = str(marker.args[0]) if marker and marker.args else None
+            self.tests[item.nodeid] = _new_record(item.nodeid, stage)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -97,27 +102,21 @@ class _Recorder:
                 {"nodeid": report.nodeid, "failure": report.longreprtext}
             )
 
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        record = self.tests.setdefault(
-            report.nodeid,
-            {
-                "nodeid": report.nodeid,
-                "file": report.nodeid.split("::", 1)[0],
-                "stage": None,
-                "outcome": "not run",
-                "failure": "",
-                "exception": "",
-                "duration": 0.0,
-            },
-        )
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        report = yield
+        record = self.tests.setdefault(item.nodeid, _new_record(item.nodeid))
         record["duration"] += report.duration
-        if report.when == "call" or (report.when == "setup" and not report.passed):
+        if call.when == "call" or (call.when == "setup" and not report.passed):
             record["outcome"] = report.outcome
         if report.failed:
-            if report.when != "call":
-                record["outcome"] = "error"
+            if call.when != "call":
+                record["outcome"] = "error"  # a fixture broke: the test never judged
             record["failure"] = report.longreprtext
-            record["exception"] = _exception_name(report)
+            # `Failed` (pytest.fail) and AssertionError are how a test judges; any other
+            # type (TypeError, AttributeError ...) means it crashed instead.
+            record["exception"] = call.excinfo.typename if call.excinfo else "Failed"
+        return report
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         self.path.write_text(
@@ -131,16 +130,6 @@ class _Recorder:
             ),
             encoding="utf-8",
         )
-
-
-def _exception_name(report: pytest.TestReport) -> str:
-    # pytest.fail() and failed asserts are the two ways a test should fail; anything else
-    # (TypeError, AttributeError ...) means the test crashed instead of judging.
-    crash = getattr(report.longrepr, "reprcrash", None)
-    message = getattr(crash, "message", "") or ""
-    if message.startswith("Failed:") or message.startswith("not written yet"):
-        return "Failed"
-    return message.split(":", 1)[0].strip() or "Failed"
 
 
 def _use_reproducible_property_tests() -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .pytest_plugin import REPORT_ENV
-from .stages import Stage, StageFile
+from .stages import Stage, StageFile, StageFileError
 
 # A backstop for a whole pytest run; single tests are bounded by pytest-timeout (pyproject.toml).
 RUN_TIMEOUT_SECONDS = 900
@@ -47,7 +47,9 @@ class RunResult:
     tests: list[TestRecord] = field(default_factory=list)
     collection_errors: list[dict] = field(default_factory=list)
     output: str = ""
-    timed_out: bool = False
+    timed_out_after: float = (
+        0.0  # seconds, when the run was stopped for taking too long
+    )
 
 
 @dataclass
@@ -56,9 +58,8 @@ class StageRun:
 
     stage: Stage
     tests: list[TestRecord]
-    problem: str = (
-        ""  # collection error, timeout or missing tests: the stage could not be judged
-    )
+    # Set when the stage could not be judged: collection error, timeout, no tests.
+    problem: str = ""
 
     @property
     def passed(self) -> int:
@@ -80,7 +81,6 @@ class StageRun:
 def run_pytest(
     project_root: Path,
     paths: Iterable[str],
-    extra_args: Iterable[str] = (),
     timeout: float = RUN_TIMEOUT_SECONDS,
 ) -> RunResult:
     """Run pytest on `paths` inside the project and return its report."""
@@ -96,7 +96,6 @@ def run_pytest(
             "no:cacheprovider",
             "--tb=short",
             "-rN",
-            *extra_args,
             *paths,
         ]
         try:
@@ -113,7 +112,7 @@ def run_pytest(
             output = expired.stdout or ""
             if isinstance(output, bytes):
                 output = output.decode(errors="replace")
-            return RunResult(exit_code=-1, output=output, timed_out=True)
+            return RunResult(exit_code=-1, output=output, timed_out_after=timeout)
         if not report_path.exists():
             # pytest stopped before the plugin could report: a usage or internal error.
             return RunResult(
@@ -134,9 +133,9 @@ def judge_stages(stages: Iterable[Stage], result: RunResult) -> dict[str, StageR
     for stage in stages:
         tests = [t for t in result.tests if t.file in stage.tests]
         problem = ""
-        if result.timed_out:
+        if result.timed_out_after:
             problem = (
-                f"the tests did not finish within {RUN_TIMEOUT_SECONDS} s; "
+                f"the tests did not finish within {result.timed_out_after:.0f} s; "
                 "is there an endless loop? Run `python -m pytest -x -v "
                 f"{' '.join(stage.tests)}` to see which test hangs"
             )
@@ -162,6 +161,37 @@ def run_every_stage(project_root: Path, stage_file: StageFile) -> dict[str, Stag
     """Run all stages' tests in one pytest run (fast: one interpreter start)."""
     paths = [path for stage in stage_file.stages for path in stage.tests]
     return judge_stages(stage_file.stages, run_pytest(project_root, paths))
+
+
+def stage_status(
+    stage_file: StageFile, runs: dict[str, StageRun]
+) -> list[tuple[Stage, str]]:
+    """passed for the ladder's passing prefix, failing for the first stage that does not pass,
+    locked for the rest (their tests still run, so the counts are real)."""
+    statuses = []
+    blocked = False
+    for stage in stage_file.stages:
+        run = runs.get(stage.id)
+        if blocked:
+            statuses.append((stage, "locked"))
+        elif run is not None and run.ok:
+            statuses.append((stage, "passed"))
+        else:
+            statuses.append((stage, "failing"))
+            blocked = True
+    return statuses
+
+
+def first_failing(stage_file: StageFile, runs: dict[str, StageRun]) -> Stage | None:
+    """The stage to work on: the first one that does not pass (None when all do)."""
+    return next(
+        (
+            stage
+            for stage, status in stage_status(stage_file, runs)
+            if status == "failing"
+        ),
+        None,
+    )
 
 
 @dataclass
@@ -207,7 +237,7 @@ def remembered_stage(project_root: Path, stage_file: StageFile) -> Stage:
     try:
         stage_id = (project_root / CACHE_DIR / "current-stage").read_text().strip()
         return stage_file.get(stage_id)
-    except Exception:
+    except (OSError, StageFileError):
         return stage_file.stages[0]
 
 

@@ -14,6 +14,7 @@ from . import display
 from .hints import reveal_next, revealed
 from .runner import (
     climb,
+    first_failing,
     remember_stage,
     remembered_stage,
     run_every_stage,
@@ -114,15 +115,10 @@ def hint(c, stage=None):
         else:
             with display.console.status("Finding your current stage…"):
                 runs = run_every_stage(PROJECT_ROOT, stage_file)
-            failing = [
-                s
-                for s, status in display.stage_status(stage_file, runs)
-                if status == "failing"
-            ]
-            if not failing:
+            chosen = first_failing(stage_file, runs)
+            if chosen is None:
                 display.all_done(stage_file)
                 return
-            chosen = failing[0]
         display.hint(reveal_next(PROJECT_ROOT, chosen))
     except (StageFileError, ValueError) as err:
         raise Exit(f"error: {err}", code=2) from None
@@ -153,8 +149,6 @@ def check(c):
     )
     display.console.rule("tests")
     runs = run_every_stage(PROJECT_ROOT, stage_file)
-    for run in runs.values():
-        display.stage_line(run)
     hints = revealed(PROJECT_ROOT)
     display.console.print(display.progress_table(stage_file, runs, hints))
     if summary := os.environ.get("GITHUB_STEP_SUMMARY"):
