@@ -90,3 +90,32 @@ def test_a_corrupt_hints_file_is_reported_with_the_fix(tmp_path):
     with pytest.raises(ValueError) as refused:
         revealed(tmp_path)
     assert "git checkout -- .climb/hints.json" in str(refused.value)
+
+
+def test_failure_text_with_brackets_is_shown_verbatim_not_as_markup():
+    from climb_kit.learner import display
+    from climb_kit.learner.runner import StageRun, TestRecord
+
+    stage = parse_stages(VALID).get("one")
+    failure = "got:      0[0,2) 1[2,4)\nexpected: '[/]' and [bold]x[/bold]  [rule: ties by id]"
+    record = TestRecord(
+        nodeid="tests/test_1_one.py::test_x[case-1]",
+        file="tests/test_1_one.py",
+        stage="one",
+        outcome="failed",
+        failure=failure,
+        exception="AssertionError",
+        duration=0.0,
+    )
+    with display.console.capture() as captured:
+        display.failure_details(StageRun(stage=stage, tests=[record]))
+    shown = captured.get()
+    for fragment in (
+        "0[0,2) 1[2,4)",
+        "'[/]'",
+        "[bold]x[/bold]",
+        "[rule: ties by id]",
+        "test_x[case-1]",
+        "python -m pytest 'tests/test_1_one.py::test_x[case-1]'",
+    ):
+        assert fragment in shown, f"{fragment!r} missing from:\n{shown}"
