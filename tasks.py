@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -76,11 +77,15 @@ def demo(c, project="scheduler", dest=None):
         f"[bold]Rendered the {project} project for a sample learner in {target}[/]"
     )
     console.print("Inside it, `invoke test` says:\n")
-    subprocess.run([sys.executable, "-m", "invoke", "test"], cwd=target)
+    shown = os.path.relpath(target)
+    code = subprocess.run(
+        [sys.executable, "-m", "invoke", "test"], cwd=target
+    ).returncode
+    if code != 1:  # 1 is the expected "stage failing"; anything else is the kit's fault
+        raise Exit(f"error: `invoke test` in {shown} exited {code}; see above", code=1)
     console.print(
-        f"\nThat failure is the starting line: every stage fails until the learner writes it. "
-        f"Explore with `cd {target.relative_to(Path.cwd()) if target.is_relative_to(Path.cwd()) else target}` "
-        "then `invoke progress` or `invoke hint`."
+        "\nThat failure is the starting line: every stage fails until the learner writes "
+        f"it. Explore with `cd {shown}` then `invoke progress` or `invoke hint`."
     )
 
 

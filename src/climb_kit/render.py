@@ -20,10 +20,14 @@ def render(
     dest: Path,
     project: str,
     answers: dict | None = None,
-    vcs_ref: str | None = None,
 ) -> Path:
-    """Render `project` from the template at `src` into `dest`; bad answers raise KitError."""
+    """Render `project` from the template at `src` into `dest`; bad answers raise KitError.
+
+    `dest` must be new or empty: nothing already there is ever overwritten.
+    """
     check_project(project, Path(src) if Path(src).is_dir() else KIT_ROOT)
+    if dest.exists() and any(dest.iterdir()):
+        raise KitError(f"{dest} already exists and is not empty; choose a new folder")
     data = {"project": project, **(answers or {})}
     with warnings.catch_warnings(), redirect_stderr(io.StringIO()):
         warnings.simplefilter("ignore")
@@ -35,7 +39,6 @@ def render(
                 defaults=True,
                 quiet=True,
                 unsafe=False,
-                vcs_ref=vcs_ref,
             )
         except ValueError as err:  # Copier's validators and choices raise ValueError
             raise KitError(str(err)) from None
@@ -66,8 +69,6 @@ def new_project(
 ) -> tuple[Path, str]:
     """Render for a learner from this checkout: absolute source, clean tree (or said plainly)."""
     check_project(project, kit_root)
-    if dest.exists() and any(dest.iterdir()):
-        raise KitError(f"{dest} already exists and is not empty; choose a new folder")
     version, dirty = checkout_state(kit_root)
     if dirty and not allow_dirty:
         listed = "\n  ".join(dirty[:10]) + ("\n  ..." if len(dirty) > 10 else "")
