@@ -183,3 +183,37 @@ def test_invoke_new_renders_from_an_absolute_source(kit_source, tmp_path):
     )
     assert answers["_commit"] == "v1.0.0"
     assert answers["learner_name"] == "Ada"
+
+
+def test_demo_renders_for_the_sample_learner_and_shows_the_first_failing_stage(
+    kit_source, tmp_path
+):
+    dest = tmp_path / "demo"
+    done = run_in(
+        kit_source, sys.executable, "-m", "invoke", "demo", "--dest", str(dest)
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "✗ Stage 1 (workload) Read a workload" in done.stdout
+    assert "Rerun just this test:" in done.stdout
+    assert "starting line" in done.stdout
+    answers = yaml.safe_load((dest / ".copier-answers.yml").read_text())
+    assert (answers["learner_name"], answers["github_handle"]) == (
+        "Sample Learner",
+        "sample-learner",
+    )
+
+
+def test_nothing_is_rendered_over_an_existing_folder(kit_source, tmp_path):
+    dest = tmp_path / "taken"
+    dest.mkdir()
+    (dest / "notes.txt").write_text("mine\n")
+    done = run_in(
+        kit_source, sys.executable, "-m", "invoke", "demo", "--dest", str(dest)
+    )
+    assert done.returncode == 2
+    assert (
+        done.stderr.strip()
+        == f"error: {dest} already exists and is not empty; choose a new folder"
+    )
+    assert sorted(p.name for p in dest.iterdir()) == ["notes.txt"]
+    assert (dest / "notes.txt").read_text() == "mine\n"
