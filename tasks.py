@@ -9,6 +9,7 @@ from pathlib import Path
 
 from invoke import Collection, Exit, task
 
+from climb_kit.checksums import write_checksums
 from climb_kit.layout import KitError, finished_projects
 from climb_kit.render import SAMPLE_LEARNER, new_project, render
 from climb_kit.report import check_line, console, verify_table
@@ -161,4 +162,25 @@ def bench(c, project="scheduler", sizes=None):
         raise Exit(code=code.returncode)
 
 
-ns = Collection(new, demo, verify, bench)
+@task(
+    positional=["project"],
+    help={"project": "the template whose checksum file to regenerate, or 'all'"},
+)
+def checksums(c, project):
+    """Regenerate templates/PROJECT/tests/SHA256SUMS after changing a template's files."""
+    finished = finished_projects(KIT_ROOT)
+    if project != "all" and project not in finished:
+        raise Exit(
+            f"error: no finished template {project!r}; give one of: {', '.join(finished)}, "
+            "or 'all'",
+            code=2,
+        )
+    for name in finished if project == "all" else [project]:
+        changed = write_checksums(name, KIT_ROOT)
+        console.print(
+            f"templates/{name}/tests/SHA256SUMS "
+            + ("updated: commit it" if changed else "already up to date")
+        )
+
+
+ns = Collection(new, demo, verify, bench, checksums)

@@ -9,7 +9,10 @@ import re
 import pytest
 import yaml
 
+from climb_kit.checksums import stale_checksums
 from climb_kit.layout import KIT_ROOT, TEMPLATES, finished_projects
+from climb_kit.learner.integrity import CHECKSUMS, template_drift
+from climb_kit.learner.ownership import learner_paths
 
 # Files every project takes from templates/_common, by symlink (written once, never copied).
 COMMON_LINKS = {
@@ -24,6 +27,20 @@ COMMON_LINKS = {
     "tests/__init__.py": "../../_common/tests/__init__.py",
     "{{_copier_conf.answers_file}}.jinja": "../_common/answers-file.jinja",
 }
+
+
+@pytest.mark.parametrize("project", finished_projects())
+def test_template_checksums_are_current_and_a_fresh_render_matches_them(
+    project, skeleton_render
+):
+    assert stale_checksums(project) == ""
+    if project == "scheduler":
+        drift = template_drift(skeleton_render)
+        assert drift.clean and drift.warning() == ""
+        assert drift.checked >= 10
+        assert "tests/test_2_fcfs.py" in (
+            skeleton_render / CHECKSUMS
+        ).read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("project", finished_projects())
@@ -106,6 +123,15 @@ def test_learner_code_and_journal_are_protected_from_updates():
     config = yaml.safe_load((KIT_ROOT / "copier.yml").read_text())
     assert "JOURNAL.md" in config["_skip_if_exists"]
     assert "src/{{ project | replace('-', '_') }}/" in config["_skip_if_exists"]
+    # The learner runtime's ownership rules say the same (plus the hint record, which no
+    # template renders).
+    skip = [
+        rule.replace("{{ project | replace('-', '_') }}", "pkg")
+        for rule in config["_skip_if_exists"]
+    ]
+    assert sorted(skip) == sorted(
+        rule for rule in learner_paths("pkg") if rule != ".climb/hints.json"
+    )
     assert not {"_tasks", "_migrations", "_jinja_extensions"} & set(config), (
         "no --trust ever"
     )

@@ -26,6 +26,7 @@ from pathlib import Path
 import yaml
 
 from . import consistency
+from .checksums import stale_checksums
 from .layout import KIT_ROOT, KitError, package_name, reference_dir
 from .learner.runner import RunResult, run_pytest
 from .learner.stages import StageFileError, load_stages
@@ -253,6 +254,8 @@ class Verifier:
             ]
         except MutantError as err:
             problems.append(str(err))
+        if stale := stale_checksums(self.project, self.kit_root):
+            problems.append(stale)
         self.record(
             "stage ids agree everywhere",
             problems,
