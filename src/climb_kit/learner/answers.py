@@ -52,9 +52,7 @@ class Answers:
 
 def read_answers(project_root: Path) -> Answers:
     path = Path(project_root) / ANSWERS_FILE
-    restore = (
-        f"restore it from git (`git checkout HEAD -- {ANSWERS_FILE}`) or ask your facilitator"
-    )
+    restore = f"restore it from git (`git checkout HEAD -- {ANSWERS_FILE}`) or ask your facilitator"
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -63,7 +61,9 @@ def read_answers(project_root: Path) -> Answers:
             f"unknown; {restore}"
         ) from None
     except (yaml.YAMLError, UnicodeDecodeError) as err:
-        raise AnswersError(f"{ANSWERS_FILE} is not valid YAML ({err}); {restore}") from None
+        raise AnswersError(
+            f"{ANSWERS_FILE} is not valid YAML ({err}); {restore}"
+        ) from None
     if not isinstance(data, dict) or not data.get("project"):
         raise AnswersError(f"{ANSWERS_FILE} does not name a project; {restore}")
     for key in ("_src_path", "_commit"):

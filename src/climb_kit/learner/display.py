@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 from rich.console import Console
 from rich.markdown import Markdown
 from rich.markup import escape
@@ -10,8 +12,11 @@ from rich.table import Table
 from rich.text import Text
 
 from .hints import Reveal
+from .journal import Journal
 from .runner import StageRun, first_failing, stage_status
 from .stages import StageFile
+from .update import Outcome as UpdateOutcome
+from .update import Plan as UpdatePlan
 
 console = Console(highlight=False)
 
@@ -70,23 +75,58 @@ def all_done(stage_file: StageFile) -> None:
 
 
 def progress_table(
-    stage_file: StageFile, runs: dict[str, StageRun], hints: dict[str, list[str]]
+    stage_file: StageFile,
+    runs: dict[str, StageRun],
+    hints: dict[str, list[str]],
+    journal: Journal | None = None,
 ) -> Table:
     table = Table(title=f"{stage_file.title}: progress")
-    for column in ("#", "stage", "title", "status", "tests passing", "hints"):
+    columns = ["#", "stage", "title", "status", "tests passing", "hints"]
+    for column in columns + (["journal"] if journal else []):
         table.add_column(column)
     style = {"passed": "green", "failing": "red", "locked": "dim"}
     for stage, status in stage_status(stage_file, runs):
         run = runs.get(stage.id)
-        table.add_row(
+        row = [
             str(stage.number),
             stage.id,
             stage.title,
             f"[{style[status]}]{status}[/]",
             f"{run.passed}/{run.total}" if run else "-",
             f"{len(hints.get(stage.id, []))}/{len(stage.hints)}",
-        )
+        ]
+        if journal:
+            if journal.is_written(stage.id):
+                row.append("[green]written[/]")
+            elif status == "passed":
+                row.append("[yellow]to write[/]")
+            else:
+                row.append("-")
+        table.add_row(*row)
     return table
+
+
+def missing_reflections(
+    stage_file: StageFile, runs: dict[str, StageRun], journal: Journal
+) -> None:
+    """Name the passed stages whose journal entry is still empty."""
+    missing = [
+        stage
+        for stage, status in stage_status(stage_file, runs)
+        if status == "passed" and not journal.is_written(stage.id)
+    ]
+    if missing:
+        names = ", ".join(stage.label for stage in missing)
+        console.print(
+            f"[yellow]Reflection still to write[/] for {names}: "
+            f"`invoke journal --stage {missing[0].id}` starts an entry."
+        )
+
+
+def warning(text: str) -> None:
+    """A one-line warning (plain text: it may name files with brackets in them)."""
+    if text:
+        console.print(Text(text, style="yellow"))
 
 
 def progress_markdown(
@@ -146,3 +186,86 @@ def hint(reveal: Reveal) -> None:
         )
     else:
         console.print(f"That was the last hint for {stage.label}.")
+
+
+# -- invoke update ------------------------------------------------------------------------------
+
+
+def update_plan(plan: UpdatePlan, dry_run: bool) -> None:
+    """The files an update touches, and what happens to each."""
+    verb = "would" if dry_run else "will"
+    if plan.up_to_date:
+        console.print(
+            f"Template version: [bold]{escape(plan.old_version)}[/] (already that version; "
+            "only template files you changed are restored)"
+        )
+    else:
+        console.print(
+            f"Template version: [bold]{escape(plan.old_version)}[/] → "
+            f"[bold]{escape(plan.new_version)}[/]"
+        )
+    if not plan.files:
+        console.print("Nothing to change: your project already matches that version.")
+        return
+    table = Table(title=f"What the update {verb} do", title_justify="left")
+    for column in ("file", "owner", "template change", "in your project"):
+        table.add_column(column)
+    style = {"yours": "green", "template": "cyan", "shared": "magenta"}
+    for item in plan.files:
+        table.add_row(
+            Text(item.path),
+            Text(item.owner, style=style[item.owner]),
+            item.change or "-",
+            Text(
+                item.action, style="yellow" if item.backed_up or item.conflict else ""
+            ),
+        )
+    console.print(table)
+    if dry_run and plan.stages_changed:
+        console.print("Stages whose tests change: " + ", ".join(plan.stages_changed))
+
+
+def update_outcome(outcome: UpdateOutcome, project_root) -> None:
+    plan = outcome.plan
+    if plan.up_to_date:
+        console.print(
+            f"[bold green]Restored[/] {len(plan.files)} template file(s) to "
+            f"{escape(plan.new_version)}."
+        )
+    else:
+        console.print(
+            f"[bold green]Updated[/] from {escape(plan.old_version)} to "
+            f"{escape(plan.new_version)}: {len(plan.files)} file(s) changed."
+        )
+    if outcome.backups:
+        folder = outcome.backup_dir.relative_to(project_root).as_posix()
+        console.print(
+            f"[yellow]You had edited {len(outcome.backups)} template file(s)[/]; they now hold "
+            f"the template's version and yours are kept in {escape(folder)}/:"
+        )
+        for path in outcome.backups:
+            console.print(Text(f"  {path}"))
+    if outcome.conflicts:
+        console.print(
+            f"[red]{len(outcome.conflicts)} shared file(s) have conflicts[/] between your "
+            "edits and the template's (marked <<<<<<< before updating / >>>>>>> after updating):"
+        )
+        for path in outcome.conflicts:
+            quoted = shlex.quote(path)
+            console.print(Text(f"  {path}"))
+            console.print(
+                Text(
+                    f"    edit the marked lines, then `git add {quoted}`; or keep one side "
+                    f"whole: `git checkout --ours {quoted}` (yours) or "
+                    f"`git checkout --theirs {quoted}` (the template's), then `git add {quoted}`"
+                )
+            )
+    else:
+        console.print("No conflicts. Your code and JOURNAL.md were not touched.")
+    if plan.stages_changed:
+        console.print("Stages whose tests changed: " + ", ".join(plan.stages_changed))
+    console.print(
+        "Next: review with `git status` and `git diff`, commit "
+        f'(`git add -A && git commit -m "Update the template to {plan.new_version}"`), '
+        "and [bold]run invoke test[/]."
+    )

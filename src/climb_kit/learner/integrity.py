@@ -61,7 +61,9 @@ class Drift:
         if self.clean:
             return ""
         names = [*self.changed, *(f"{path} (deleted)" for path in self.missing)]
-        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        shown = ", ".join(names[:3]) + (
+            f" and {len(names) - 3} more" if len(names) > 3 else ""
+        )
         return (
             f"warning: {len(names)} template file(s) differ from the template version this "
             f"project records: {shown}. Tests you edited do not count: `invoke update` restores "
@@ -71,7 +73,9 @@ class Drift:
 
 def template_drift(project_root: Path) -> Drift:
     try:
-        expected = parse_checksums((project_root / CHECKSUMS).read_text(encoding="utf-8"))
+        expected = parse_checksums(
+            (project_root / CHECKSUMS).read_text(encoding="utf-8")
+        )
     except FileNotFoundError:
         return Drift(problem=f"{CHECKSUMS} is missing")
     except (ValueError, UnicodeDecodeError) as err:

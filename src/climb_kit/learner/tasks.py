@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 from invoke import Collection, Exit, task
+from rich.text import Text
 
 from . import display
 from .hints import reveal_next, revealed
+from .integrity import template_drift
+from .journal import JOURNAL, add_entry, read_journal
 from .runner import (
     climb,
     first_failing,
@@ -21,6 +26,7 @@ from .runner import (
     run_stage,
 )
 from .stages import StageFile, StageFileError, load_stages
+from .update import UpdateError, apply_update, plan_update, preflight
 
 # climb/ sits at the root of the learner's project.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -63,6 +69,7 @@ def _climb_from(stage_file: StageFile, start) -> bool:
 def test(c, stage=None, all_=False):
     """Run your current stage's tests, then the earlier ones; stop at the first failure."""
     stage_file = _stages()
+    display.warning(template_drift(PROJECT_ROOT).warning())
     if stage and all_:
         raise Exit("error: give either --stage or --all, not both", code=2)
     if all_:
@@ -95,9 +102,11 @@ def progress(c):
     stage_file = _stages()
     with display.console.status("Running every stage's tests…"):
         runs = run_every_stage(PROJECT_ROOT, stage_file)
+    journal = read_journal(PROJECT_ROOT)
     display.console.print(
-        display.progress_table(stage_file, runs, revealed(PROJECT_ROOT))
+        display.progress_table(stage_file, runs, revealed(PROJECT_ROOT), journal)
     )
+    display.missing_reflections(stage_file, runs, journal)
     display.next_step(stage_file, runs)
 
 
@@ -139,6 +148,7 @@ def check(c):
             'run `git init && git add -A && git commit -m "Start"` first',
             code=2,
         )
+    display.warning(template_drift(PROJECT_ROOT).warning())
     display.console.rule("pre-commit")
     hooks_ok = (
         subprocess.run(
@@ -183,4 +193,108 @@ def bench(c, sizes=None):
         raise Exit(code=code)
 
 
-namespace = Collection(test, progress, hint, check, bench)
+@task(
+    help={
+        "to": "the template version to update to: a tag such as v1.2.0, a branch or a commit "
+        "(default: the newest release)",
+        "dry-run": "only show what would change; touch nothing",
+    }
+)
+def update(c, to=None, dry_run=False):
+    """Bring in the template's fixes (tests, CI, hints) without touching your code or journal."""
+    try:
+        with display.console.status("Checking your project…") as status:
+            answers = preflight(PROJECT_ROOT)
+            status.update(
+                f"Rendering the template at {answers.version} and at "
+                f"{to or 'its newest version'} to compare…"
+            )
+            plan = plan_update(PROJECT_ROOT, answers, to)
+        display.update_plan(plan, dry_run)
+        if dry_run or plan.nothing_to_do:
+            if dry_run and not plan.nothing_to_do:
+                display.console.print(
+                    "Dry run: nothing was changed. Run `invoke update"
+                    + (f" --to {to}" if to else "")
+                    + "` to do it."
+                )
+            return
+        with display.console.status("Running copier update and settling each file…"):
+            outcome = apply_update(PROJECT_ROOT, plan)
+    except UpdateError as err:
+        raise Exit(f"error: {err}", code=2) from None
+    display.update_outcome(outcome, PROJECT_ROOT)
+
+
+@task(
+    help={
+        "stage": "the stage to write about (default: your current stage, the one "
+        "`invoke test` works on)",
+        "edit": "open the journal in $VISUAL/$EDITOR at the new entry (default: when run "
+        "in a terminal with an editor set)",
+    }
+)
+def journal(c, stage=None, edit=None):
+    """Start today's entry in JOURNAL.md under a stage's prompt, and open it."""
+    stage_file = _stages()
+    try:
+        chosen = (
+            stage_file.get(stage)
+            if stage
+            else remembered_stage(PROJECT_ROOT, stage_file)
+        )
+    except StageFileError as err:
+        raise Exit(f"error: {err}", code=2) from None
+    path = PROJECT_ROOT / JOURNAL
+    try:
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+    except UnicodeDecodeError:
+        raise Exit(
+            f"error: {JOURNAL} is not UTF-8 text; fix its encoding first", code=2
+        ) from None
+    heading = f"## Stage {chosen.number} · {chosen.title} (`{chosen.id}`)"
+    new_text, line = add_entry(text, chosen.id, heading, date.today())
+    path.write_text(new_text, encoding="utf-8")
+    display.console.print(
+        f"Started today's entry for {chosen.label} {chosen.title} at {JOURNAL}:{line}"
+    )
+    display.console.print(Text("The prompt: " + " ".join(chosen.journal.split())))
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if edit is None:
+        edit = bool(editor) and sys.stdin.isatty() and sys.stdout.isatty()
+    if edit:
+        if not editor:
+            raise Exit(
+                "error: set $EDITOR (e.g. `export EDITOR=nano`) to open the journal", 2
+            )
+        command = [*shlex.split(editor), f"+{line}", str(path)]
+        try:
+            subprocess.run(command, check=False)
+        except OSError as err:
+            raise Exit(
+                f"error: could not start your editor {editor!r}: {err}", code=2
+            ) from None
+
+
+@task
+def watch(c):
+    """Rerun your current stage's tests every time you save a file; Ctrl-C stops.
+
+    Watches src/, tests/ and stages.yml. Each run is `invoke test`'s: the current stage, then the
+    earlier ones, then on to the next stage when they pass. If saves go unnoticed (some network
+    drives, containers and VMs), run it as `WATCHFILES_FORCE_POLLING=1 invoke watch`.
+    """
+    try:
+        # Here, not at the top: a project whose dev tools predate watch keeps its other commands.
+        from .watch import watch_project
+    except ModuleNotFoundError as err:
+        if err.name != "watchfiles":
+            raise
+        raise Exit(
+            'error: watchfiles is not installed here; run `pip install -e ".[dev]"` first',
+            code=2,
+        ) from None
+    watch_project(PROJECT_ROOT)
+
+
+namespace = Collection(test, progress, hint, check, bench, watch, update, journal)
