@@ -126,7 +126,7 @@ def missing_reflections(
 def warning(text: str) -> None:
     """A one-line warning (plain text: it may name files with brackets in them)."""
     if text:
-        console.print(Text(text, style="yellow"))
+        console.print(Text(text, style="yellow"), soft_wrap=True)
 
 
 def progress_markdown(

@@ -137,6 +137,13 @@ def add_entry(text: str, stage_id: str, heading: str, today: date) -> tuple[str,
         lines += ["", heading, ""]
         at = len(lines)
         lines[at:at] = entry
+    elif f"### {today.isoformat()}" in (line.strip() for line in section.lines):
+        # Today's entry exists: go on writing at its end rather than starting another.
+        last = max(i for i in range(section.start + 1, section.end) if lines[i].strip())
+        if lines[last].startswith("### "):
+            return text, last + 3
+        lines[last + 1 : last + 1] = ["", ""]
+        return "\n".join(lines) + "\n", last + 3
     else:
         body = range(section.start + 1, section.end)
         placeholder = next((i for i in body if lines[i].strip() == PLACEHOLDER), None)

@@ -230,11 +230,13 @@ def update(c, to=None, dry_run=False):
     help={
         "stage": "the stage to write about (default: your current stage, the one "
         "`invoke test` works on)",
-        "edit": "open the journal in $VISUAL/$EDITOR at the new entry (default: when run "
-        "in a terminal with an editor set)",
+        "edit": "open an editor at the new entry (on by default; --no-edit only starts the "
+        "entry)",
+        "editor": "the editor command to open the journal with (default: $VISUAL or "
+        "$EDITOR, when run in a terminal)",
     }
 )
-def journal(c, stage=None, edit=None):
+def journal(c, stage=None, edit=True, editor=None):
     """Start today's entry in JOURNAL.md under a stage's prompt, and open it."""
     stage_file = _stages()
     try:
@@ -259,14 +261,9 @@ def journal(c, stage=None, edit=None):
         f"Started today's entry for {chosen.label} {chosen.title} at {JOURNAL}:{line}"
     )
     display.console.print(Text("The prompt: " + " ".join(chosen.journal.split())))
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
-    if edit is None:
-        edit = bool(editor) and sys.stdin.isatty() and sys.stdout.isatty()
-    if edit:
-        if not editor:
-            raise Exit(
-                "error: set $EDITOR (e.g. `export EDITOR=nano`) to open the journal", 2
-            )
+    if editor is None and sys.stdin.isatty() and sys.stdout.isatty():
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if edit and editor:
         command = [*shlex.split(editor), f"+{line}", str(path)]
         try:
             subprocess.run(command, check=False)
@@ -297,4 +294,35 @@ def watch(c):
     watch_project(PROJECT_ROOT)
 
 
-namespace = Collection(test, progress, hint, check, bench, watch, update, journal)
+@task(
+    help={
+        "verify": "check the bundle FILE instead of building one: its manifest, every file's "
+        "hash, and that it holds no links, devices or paths outside its folder"
+    }
+)
+def package(c, verify=None):
+    """Bundle your last commit for the showcase into dist/ (or check one with --verify FILE)."""
+    # Only this task needs them.
+    from . import package as packaging
+    from .bundle import check_bundle
+
+    if verify is not None:
+        verdict = check_bundle(verify)
+        if verdict.unreadable:
+            raise Exit(f"error: {verdict.unreadable}", code=2)
+        packaging.print_verdict(verify, verdict)
+        if not verdict.ok:
+            raise Exit(code=1)
+        return
+    try:
+        with display.console.status("Packaging…") as status:
+            built = packaging.build_package(PROJECT_ROOT, on_step=status.update)
+    except packaging.Refused as refused:
+        packaging.print_refusal(refused)
+        raise Exit(code=2) from None
+    packaging.print_built(built, PROJECT_ROOT)
+
+
+namespace = Collection(
+    test, progress, hint, check, bench, watch, update, journal, package
+)
