@@ -254,10 +254,22 @@ def _quietly(action: Callable[[], object]) -> None:
         action()
 
 
+def _copier():
+    """Copier, imported only when an update needs it (a clear error if it is not installed)."""
+    try:
+        import copier
+        import copier.errors
+    except ImportError:
+        raise UpdateError(
+            'Copier is not installed in this environment; run `pip install -e ".[dev]"` first'
+        ) from None
+    return copier
+
+
 def render_version(answers: Answers, ref: str | None, dest: Path) -> dict[str, bytes]:
     """Render the template at `ref` (None: its newest release) with the project's answers."""
-    from copier import run_copy
-    from copier.errors import CopierError
+    copier = _copier()
+    run_copy, CopierError = copier.run_copy, copier.errors.CopierError
 
     try:
         _quietly(
@@ -559,8 +571,8 @@ def plan_project(plan: Plan) -> str:
 
 
 def _run_copier_update(root: Path, version: str) -> None:
-    from copier import run_update
-    from copier.errors import CopierError
+    copier = _copier()
+    run_update, CopierError = copier.run_update, copier.errors.CopierError
 
     try:
         _quietly(
