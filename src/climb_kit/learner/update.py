@@ -26,9 +26,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import yaml
+
 from .answers import ANSWERS_FILE, Answers, AnswersError, read_answers
 from .ownership import SHARED, TEMPLATE, YOURS, is_learner_path, owner
-from .stages import STAGE_FILE, StageFileError, parse_stages
+from .stages import STAGE_FILE, StageFileError, load_stages, parse_stages
 
 BACKUPS = Path(".climb") / "backups"
 CONFLICT_START = re.compile(rb"^<<<<<<< ", re.M)
@@ -138,12 +140,10 @@ def preflight(root: Path) -> Answers:
 
 def _check_project_identity(root: Path, answers: Answers) -> None:
     try:
-        import yaml
-
-        stage_project = yaml.safe_load((root / STAGE_FILE).read_text(encoding="utf-8"))[
-            "project"
-        ]
-    except Exception:  # a broken stage file is repaired by the update itself
+        stage_project = load_stages(root).project
+    except (
+        StageFileError
+    ):  # a missing or broken stage file is repaired by the update itself
         return
     if stage_project != answers.project:
         raise UpdateError(
@@ -325,6 +325,7 @@ class FilePlan:
 
 @dataclass
 class Plan:
+    project: str
     old_version: str
     new_version: str
     files: list[FilePlan]
@@ -332,6 +333,10 @@ class Plan:
     base: dict[str, bytes] = field(repr=False)
     theirs: dict[str, bytes] = field(repr=False)
     ours: dict[str, bytes] = field(repr=False)
+
+    @property
+    def package(self) -> str:
+        return self.project.replace("-", "_")
 
     @property
     def up_to_date(self) -> bool:
@@ -430,16 +435,14 @@ def _file_plan(path: str, package: str, base, theirs, ours) -> FilePlan | None:
 
 def _stages_changed(plan_files: list[FilePlan], base, theirs) -> list[str]:
     try:
-        import yaml
-
         new_stages = parse_stages(yaml.safe_load(theirs[STAGE_FILE].decode("utf-8")))
-    except (KeyError, StageFileError, ValueError):
+    except (KeyError, StageFileError, ValueError, yaml.YAMLError):
         return []
     old_stage_tests = {}
     try:
         old = parse_stages(yaml.safe_load(base[STAGE_FILE].decode("utf-8")))
         old_stage_tests = {s.id: s.tests for s in old.stages}
-    except (KeyError, StageFileError, ValueError):
+    except (KeyError, StageFileError, ValueError, yaml.YAMLError):
         pass
     changed_paths = {f.path for f in plan_files if f.owner == TEMPLATE and f.change}
     labels = []
@@ -474,6 +477,7 @@ def plan_update(root: Path, answers: Answers, to: str | None) -> Plan:
         if planned := _file_plan(path, answers.package, base, theirs, ours):
             files.append(planned)
     return Plan(
+        project=answers.project,
         old_version=answers.version,
         new_version=new_answers.version,
         files=files,
@@ -530,7 +534,7 @@ def apply_update(root: Path, plan: Plan, stamp: str | None = None) -> Outcome:
             _run_copier_update(root, plan.new_version)
         settle(root, plan)
         answers = read_answers(root)
-        if answers.project != plan_project(plan):
+        if answers.project != plan.project:
             raise UpdateError("the update changed the project's name; rolled back")
         conflicts = [
             path
@@ -564,12 +568,6 @@ def apply_update(root: Path, plan: Plan, stamp: str | None = None) -> Outcome:
     )
 
 
-def plan_project(plan: Plan) -> str:
-    import yaml
-
-    return str(yaml.safe_load(plan.theirs[ANSWERS_FILE].decode("utf-8"))["project"])
-
-
 def _run_copier_update(root: Path, version: str) -> None:
     copier = _copier()
     run_update, CopierError = copier.run_update, copier.errors.CopierError
@@ -595,7 +593,7 @@ def _run_copier_update(root: Path, version: str) -> None:
 
 def settle(root: Path, plan: Plan) -> None:
     """After the merge: learner files exactly as committed, template files exactly the new version."""
-    package = plan_package(plan)
+    package = plan.package
     template_files = [*plan.base, *plan.theirs]
     present = set(visible_files(root))
     resolved = []
@@ -626,10 +624,6 @@ def settle(root: Path, plan: Plan) -> None:
     stuck = [path for path in unmerged_paths(root) if path in set(resolved)]
     if stuck:
         _git(root, "reset", "-q", "--", *stuck)
-
-
-def plan_package(plan: Plan) -> str:
-    return plan_project(plan).replace("-", "_")
 
 
 def visible_files(root: Path) -> list[str]:
