@@ -240,11 +240,20 @@ def build_package(
     ]
     archive_bytes = archive(members, int(committed_at.timestamp()))
     dist = root / DIST
-    dist.mkdir(exist_ok=True)
     archive_path = dist / f"{stem}.tar.gz"
     showcase_path = dist / f"{stem}.showcase.yml"
-    _write_atomically(archive_path, archive_bytes)
-    _write_atomically(showcase_path, showcase)
+    try:
+        dist.mkdir(exist_ok=True)
+        _write_atomically(archive_path, archive_bytes)
+        _write_atomically(showcase_path, showcase)
+    except OSError as err:
+        raise Refused(
+            Reason(
+                f"the bundle cannot be written into {DIST}/",
+                (str(err),),
+                f"make {DIST}/ a writable folder (or remove a file of that name) and package again",
+            )
+        ) from None
     return Built(
         archive=archive_path,
         showcase=showcase_path,
