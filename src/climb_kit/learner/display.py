@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from pathlib import Path
 
 from rich.console import Console
 from rich.markdown import Markdown
@@ -13,8 +14,8 @@ from rich.text import Text
 
 from .hints import Reveal
 from .journal import Journal
-from .runner import StageRun, first_failing, stage_status
-from .stages import StageFile
+from .runner import StageRun, climb, first_failing, remember_stage, stage_status
+from .stages import Stage, StageFile
 from .update import Outcome as UpdateOutcome
 from .update import Plan as UpdatePlan
 
@@ -65,6 +66,27 @@ def failure_details(run: StageRun) -> None:
     console.print(f"  invoke test --stage {stage.id}")
     console.print(RERUN_NOTE, style="dim")
     console.print(f"Stuck? [bold]invoke hint[/] shows a hint for {stage.label}.")
+
+
+def climb_and_report(project_root: Path, stage_file: StageFile, start: Stage) -> bool:
+    """Walk the ladder from `start` as `invoke test` does, printing as it goes; remember where
+    it stopped. True when every stage passes."""
+    with console.status("") as status:
+        outcome = climb(
+            project_root,
+            stage_file,
+            start,
+            on_start=lambda stage: status.update(
+                Text(f"Running {stage.label} {stage.title}…")
+            ),
+            on_run=stage_line,
+        )
+    remember_stage(project_root, outcome.current)
+    if outcome.stopped_at is not None:
+        failure_details(outcome.stopped_at)
+        return False
+    all_done(stage_file)
+    return True
 
 
 def all_done(stage_file: StageFile) -> None:

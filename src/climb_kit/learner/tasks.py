@@ -18,9 +18,7 @@ from .hints import reveal_next, revealed
 from .integrity import template_drift
 from .journal import JOURNAL, add_entry, read_journal
 from .runner import (
-    climb,
     first_failing,
-    remember_stage,
     remembered_stage,
     run_every_stage,
     run_stage,
@@ -37,26 +35,6 @@ def _stages() -> StageFile:
         return load_stages(PROJECT_ROOT)
     except StageFileError as err:
         raise Exit(f"error: {err}", code=2) from None
-
-
-def _climb_from(stage_file: StageFile, start) -> bool:
-    """Walk the ladder from `start`; print as it goes; True when every stage passes."""
-    with display.console.status("") as status:
-        outcome = climb(
-            PROJECT_ROOT,
-            stage_file,
-            start,
-            on_start=lambda stage: status.update(
-                f"Running {stage.label} {stage.title}…"
-            ),
-            on_run=display.stage_line,
-        )
-    remember_stage(PROJECT_ROOT, outcome.current)
-    if outcome.stopped_at is not None:
-        display.failure_details(outcome.stopped_at)
-        return False
-    display.all_done(stage_file)
-    return True
 
 
 @task(
@@ -92,7 +70,9 @@ def test(c, stage=None, all_=False):
             display.failure_details(run)
             raise Exit(code=1)
         return
-    if not _climb_from(stage_file, remembered_stage(PROJECT_ROOT, stage_file)):
+    if not display.climb_and_report(
+        PROJECT_ROOT, stage_file, remembered_stage(PROJECT_ROOT, stage_file)
+    ):
         raise Exit(code=1)
 
 
@@ -291,7 +271,14 @@ def watch(c):
             'error: watchfiles is not installed here; run `pip install -e ".[dev]"` first',
             code=2,
         ) from None
-    watch_project(PROJECT_ROOT)
+    try:
+        watch_project(PROJECT_ROOT)
+    except (OSError, RuntimeError) as err:
+        raise Exit(
+            f"error: cannot watch files here ({err}); try "
+            "`WATCHFILES_FORCE_POLLING=1 invoke watch`",
+            code=2,
+        ) from None
 
 
 @task(

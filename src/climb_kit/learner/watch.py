@@ -17,7 +17,7 @@ from rich.text import Text
 from watchfiles import watch
 
 from . import display
-from .runner import climb, remember_stage, remembered_stage
+from .runner import remembered_stage
 from .stages import StageFileError, load_stages
 
 WATCHED = ("src", "tests", "stages.yml")
@@ -110,21 +110,9 @@ def rerun(project_root: Path, changed: list[str]) -> None:
     except StageFileError as err:
         console.print(Text(f"error: {err}", style="red"))
     else:
-        with console.status("") as status:
-            outcome = climb(
-                project_root,
-                stage_file,
-                remembered_stage(project_root, stage_file),
-                on_start=lambda stage: status.update(
-                    Text(f"Running {stage.label} {stage.title}…")
-                ),
-                on_run=display.stage_line,
-            )
-        remember_stage(project_root, outcome.current)
-        if outcome.stopped_at is not None:
-            display.failure_details(outcome.stopped_at)
-        else:
-            display.all_done(stage_file)
+        display.climb_and_report(
+            project_root, stage_file, remembered_stage(project_root, stage_file)
+        )
     console.print(FOOTER, style="dim")
 
 
