@@ -346,7 +346,7 @@ def test_a_tracked_env_file_is_refused_but_an_example_is_not(learner):
 def test_a_file_over_the_size_limit_is_refused_naming_it_and_its_size(learner):
     (learner / "workloads" / "huge.csv").write_bytes(b"0" * (MAX_FILE_BYTES + 1))
     commit_all(learner, "Big data")
-    refused(learner, "over the 1 MiB limit", "workloads/huge.csv (1.0 MiB)")
+    refused(learner, "over the limit of 1 MiB", "workloads/huge.csv (1,048,577 bytes)")
 
 
 def test_secret_file_names_spare_examples_and_public_keys():
@@ -449,7 +449,7 @@ HOSTILE = {
     "hard-link": (add(("{top}/hard", b"", tarfile.LNKTYPE, "/etc/passwd")), "hard': a hard link"),
     "device": (add(("{top}/tty", b"", tarfile.CHRTYPE, "")), "tty': a device file"),
     "fifo": (add(("{top}/pipe", b"", tarfile.FIFOTYPE, "")), "pipe': a FIFO"),
-    "oversized-member": (add(("{top}/big.bin", b"\0" * (MAX_FILE_BYTES + 1), tarfile.REGTYPE, "")), "big.bin': 1.0 MiB, over the 1 MiB limit per file"),
+    "oversized-member": (add(("{top}/big.bin", b"\0" * (MAX_FILE_BYTES + 1), tarfile.REGTYPE, "")), "big.bin': 1,048,577 bytes, over the limit of 1 MiB"),
     "decompression-bomb": (many_megabytes, "decompresses to more than 64 MiB"),
     "missing-manifest": (drop("/manifest.json"), "manifest.json is missing"),
     "file-not-in-manifest": (add(("{top}/extra.py", b"print(1)\n", tarfile.REGTYPE, "")), "extra.py: in the bundle but not listed in the manifest"),
@@ -478,7 +478,19 @@ def test_a_hostile_bundle_is_rejected_naming_the_member(packaged, tmp_path, case
     bad = rebuild(archive, tmp_path / f"{case}.tar.gz", change)
     problems = verify_bundle(bad)
     assert any(expected in problem for problem in problems), problems
+    assert len(problems) <= 2, "one line per fault, no follow-on noise"
     assert not list(tmp_path.glob("*/**")), "the verifier never extracts anything"
+
+
+@pytest.mark.slow
+def test_a_truncated_bundle_is_reported_as_damaged(packaged, tmp_path):
+    _, _, archive = packaged
+    cut = tmp_path / "cut.tar.gz"
+    cut.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
+    problems = verify_bundle(cut)
+    assert len(problems) == 1 and "the archive is damaged after" in problems[0], (
+        problems
+    )
 
 
 @pytest.mark.slow

@@ -163,6 +163,7 @@ def _read_members(raw, path: Path, verdict: Verdict):
         )
         return None
     count = 0
+    complete = False
     try:
         with tar:
             for member in tar:
@@ -208,7 +209,8 @@ def _read_members(raw, path: Path, verdict: Verdict):
                     )
                 if member.size > MAX_FILE_BYTES:
                     problems.append(
-                        f"{shown}: {_size(member.size)}, over the {_mib(MAX_FILE_BYTES)} limit per file"
+                        f"{shown}: {member.size:,} bytes, over the limit of {_mib(MAX_FILE_BYTES)} "
+                        f"({MAX_FILE_BYTES:,} bytes) per file"
                     )
                     continue
                 data = tar.extractfile(member).read()
@@ -218,6 +220,8 @@ def _read_members(raw, path: Path, verdict: Verdict):
                     )
                     continue
                 files["/".join(parts[1:])] = data
+            else:
+                complete = True
     except _TooBig:
         problems.append(
             f"the archive decompresses to more than {_mib(MAX_TOTAL_BYTES)} (a decompression bomb?); "
@@ -227,6 +231,10 @@ def _read_members(raw, path: Path, verdict: Verdict):
         problems.append(f"the archive is damaged after {count} member(s): {err}")
     if top is None and not problems:
         verdict.unreadable = f"{path} is not a bundle: the archive is empty"
+        return None
+    if not complete:
+        # Members after the stop were never seen: comparing them with the manifest would only
+        # add noise.
         return None
     return top, files
 
@@ -389,10 +397,6 @@ def _check_shape(value: object, shape, where: str, problems: list[str]) -> None:
 def bundle_stem(handle: str, project: str, commit: str) -> str:
     """`<handle>-<project>-<short commit>`: the archive's name and its top folder."""
     return f"{handle}-{project}-{commit[:12]}"
-
-
-def _size(size: int) -> str:
-    return f"{size / (1 << 20):.1f} MiB" if size >= 1 << 20 else f"{size} bytes"
 
 
 def _mib(size: int) -> str:

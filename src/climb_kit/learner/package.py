@@ -376,14 +376,15 @@ def _tracked_files(root: Path) -> list[Tracked]:
             )
         )
     big = [
-        f"{path} ({os.path.getsize(root / path) / (1 << 20):.1f} MiB)"
+        f"{path} ({os.path.getsize(root / path):,} bytes)"
         for path, _ in files
         if os.path.getsize(root / path) > MAX_FILE_BYTES
     ]
     if big:
         raise Refused(
             Reason(
-                f"some tracked files are over the {MAX_FILE_BYTES >> 20} MiB limit per file",
+                f"some tracked files are over the limit of {MAX_FILE_BYTES >> 20} MiB "
+                f"({MAX_FILE_BYTES:,} bytes) per file",
                 tuple(big),
                 "remove them from git (`git rm --cached FILE`, add them to .gitignore), commit, "
                 "and package again; a project needs no big data files",
