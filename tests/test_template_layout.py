@@ -38,9 +38,9 @@ def test_template_checksums_are_current_and_a_fresh_render_matches_them(
         drift = template_drift(skeleton_render)
         assert drift.clean and drift.warning() == ""
         assert drift.checked >= 10
-        assert "tests/test_2_fcfs.py" in (
-            skeleton_render / CHECKSUMS
-        ).read_text(encoding="utf-8")
+        assert "tests/test_2_fcfs.py" in (skeleton_render / CHECKSUMS).read_text(
+            encoding="utf-8"
+        )
 
 
 @pytest.mark.parametrize("project", finished_projects())
