@@ -47,6 +47,7 @@ from .bundle import (
     bundle_stem,
     manifest_problems,
 )
+from .conflicts import conflict_line
 from .hints import revealed
 from .integrity import CHECKSUMS, Drift, template_drift
 from .journal import JOURNAL, read_journal
@@ -439,14 +440,9 @@ def _refuse_bad_files(root: Path, files: list[Tracked]) -> None:
 
 
 def conflict_marker(file: Tracked) -> str:
-    """'path, line N' when the file has a conflict's opening marker and, later, its closing one."""
-    start = None
-    for number, line in enumerate(file.data.splitlines(), start=1):
-        if start is None and (line.startswith(b"<<<<<<< ") or line == b"<<<<<<<"):
-            start = number
-        elif start is not None and (line.startswith(b">>>>>>> ") or line == b">>>>>>>"):
-            return f"{file.path}, line {start}"
-    return ""
+    """'path, line N' when the file holds a merge conflict's markers, else ""."""
+    line = conflict_line(file.data)
+    return f"{file.path}, line {line}" if line else ""
 
 
 def secret_file_names(paths: set[str]) -> list[str]:

@@ -29,12 +29,11 @@ from pathlib import Path
 import yaml
 
 from .answers import ANSWERS_FILE, Answers, AnswersError, read_answers
+from .conflicts import conflict_line
 from .ownership import SHARED, TEMPLATE, YOURS, is_learner_path, owner
 from .stages import STAGE_FILE, StageFileError, load_stages, parse_stages
 
 BACKUPS = Path(".climb") / "backups"
-CONFLICT_START = re.compile(rb"^<<<<<<< ", re.M)
-CONFLICT_END = re.compile(rb"^>>>>>>> ", re.M)
 GIT_TIMEOUT = 60
 
 
@@ -65,15 +64,14 @@ def _lines(output: bytes) -> list[str]:
 
 
 def files_with_conflict_markers(root: Path, paths: list[str]) -> list[str]:
-    """Files holding a git conflict (a `<<<<<<< ` line followed later by a `>>>>>>> ` line)."""
+    """The files among `paths` that hold a merge conflict's markers."""
     found = []
     for path in paths:
         try:
             data = (root / path).read_bytes()
         except (FileNotFoundError, IsADirectoryError, PermissionError):
             continue
-        start = CONFLICT_START.search(data)
-        if start and CONFLICT_END.search(data, start.end()):
+        if conflict_line(data):
             found.append(path)
     return found
 
@@ -210,7 +208,7 @@ def check_ref(source: str, ref: str) -> None:
             "rev-parse",
             "--verify",
             "-q",
-            f"{ref}^{{commit}}",
+            ref + "^{commit}",
             check=False,
         )
         ok = found.returncode == 0
