@@ -39,6 +39,20 @@ def skeleton_render(kit_source, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def render_of(kit_source, tmp_path_factory):
+    """A fresh render of any finished project, made once per session (do not modify)."""
+    made: dict[str, Path] = {}
+
+    def of(project: str) -> Path:
+        if project not in made:
+            folder = tmp_path_factory.mktemp("render") / project
+            made[project] = render(kit_source, folder, project)
+        return made[project]
+
+    return of
+
+
+@pytest.fixture(scope="session")
 def solved_render(skeleton_render, tmp_path_factory) -> Path:
     """The same project with the reference solution overlaid (do not modify either)."""
     solved = tmp_path_factory.mktemp("render") / "solved"

@@ -31,16 +31,16 @@ COMMON_LINKS = {
 
 @pytest.mark.parametrize("project", finished_projects())
 def test_template_checksums_are_current_and_a_fresh_render_matches_them(
-    project, skeleton_render
+    project, render_of
 ):
     assert stale_checksums(project) == ""
-    if project == "scheduler":
-        drift = template_drift(skeleton_render)
-        assert drift.clean and drift.warning() == ""
-        assert drift.checked >= 10
-        assert "tests/test_2_fcfs.py" in (skeleton_render / CHECKSUMS).read_text(
-            encoding="utf-8"
-        )
+    render = render_of(project)
+    drift = template_drift(render)
+    assert drift.clean and drift.warning() == ""
+    assert drift.checked >= 10
+    listed = (render / CHECKSUMS).read_text(encoding="utf-8")
+    for test_file in (render / "tests").glob("test_*.py"):
+        assert f"  tests/{test_file.name}\n" in listed
 
 
 @pytest.mark.parametrize("project", finished_projects())

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from climb_kit import consistency
-from climb_kit.layout import KIT_ROOT, reference_dir
+from climb_kit.layout import KIT_ROOT, finished_projects, reference_dir
 from climb_kit.learner.runner import run_pytest
 from climb_kit.learner.stages import load_stages
 from climb_kit.verify import Verifier, verify
@@ -21,8 +21,9 @@ def verifier(tmp_path):
     return Verifier("scheduler", tmp_path / "work", KIT_ROOT)
 
 
-def test_the_scheduler_template_is_sound():
-    checks = verify("scheduler", repeat=2)
+@pytest.mark.parametrize("project", finished_projects())
+def test_every_finished_template_is_sound(project):
+    checks = verify(project, repeat=2)
     failed = [f"{c.name}: {c.detail}" for c in checks if not c.ok]
     assert failed == []
     assert [c.name for c in checks] == [
