@@ -419,7 +419,10 @@ def test_collect_values_have_the_documented_types():
             for name, addresses in interfaces.items()
         )
     ):
-        problems.append(f"interfaces = {interfaces!r} is not {{str: [str, ...]}}")
+        problems.append(
+            f"interfaces = {interfaces!r} is not a dict of name -> [address, ...] "
+            "(strings)"
+        )
     assert not problems, "collect() returned:\n  " + "\n  ".join(problems)
 
 
