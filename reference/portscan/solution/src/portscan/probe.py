@@ -40,17 +40,40 @@ async def probe(
         if source_port is not None:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind(("", source_port))
-        async with asyncio.timeout(timeout):
-            await loop.sock_connect(sock, (host, port))
+        # What `await loop.sock_connect(sock, (host, port))` does, without the part of its
+        # cost that adds up over 65535 ports (it resolves the address on every call and
+        # raises an exception for every closed port): start the connect, wait until the
+        # socket is writable (the handshake ended) or the time is up, then read SO_ERROR.
+        err = sock.connect_ex((host, port))
+        if err == errno.EINPROGRESS:
+            ended = loop.create_future()
+
+            def end(how: str) -> None:
+                if not ended.done():
+                    ended.set_result(how)
+
+            # By descriptor: asyncio formats a socket object's repr (two system calls) on
+            # every registration.
+            loop.add_writer(sock.fileno(), end, "answered")
+            timer = loop.call_later(timeout, end, "timeout")
+            try:
+                how = await ended
+            finally:
+                timer.cancel()
+                loop.remove_writer(sock.fileno())
+            if how == "timeout":
+                return PortResult(port, FILTERED, "timeout")
+            err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        if err == errno.ECONNREFUSED:
+            return PortResult(port, CLOSED, "refused")
+        if err:  # unreachable networks and hosts ...
+            return PortResult(port, FILTERED, errno.errorcode.get(err, str(err)))
         # TCP simultaneous open: a SYN to the socket's own address and port answers itself.
         if sock.getsockname() == sock.getpeername():
             return PortResult(port, CLOSED, "self-connect")
         return PortResult(port, OPEN, "connected")
-    except ConnectionRefusedError:
-        return PortResult(port, CLOSED, "refused")
-    except TimeoutError:
-        return PortResult(port, FILTERED, "timeout")
-    except OSError as err:  # unreachable networks, no descriptors left (EMFILE) ...
+    # socket() or bind() failed: no descriptors left (EMFILE), the port is taken ...
+    except OSError as err:
         reason = errno.errorcode.get(err.errno or 0, type(err).__name__)
         return PortResult(port, FILTERED, reason)
     finally:
