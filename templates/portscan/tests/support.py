@@ -46,7 +46,7 @@ class Ports:
         self._lock = threading.Lock()
         # (our listener's port, the client's address) of each accepted connection
         self.accepted: list[tuple[int, tuple[str, int]]] = []
-        # Closed and filtered ports come from here, so that none is handed out twice.
+        # Closed ports come from here, so that none is handed out twice.
         self._candidates = _candidate_ports()
 
     def __enter__(self) -> "Ports":
@@ -65,8 +65,22 @@ class Ports:
         return sock
 
     # open: a listener whose connections a background thread accepts (and closes at once)
-    def open_port(self) -> int:
-        listener = self._keep(socket.create_server((HOST, 0), backlog=128))
+    def open_port(self, above: int = 0) -> int:
+        """A listener that accepts. With `above`: on the first free port above that one (a
+        port this process listens on is safe to choose: nobody else can take it)."""
+        if not above:
+            listener = self._keep(socket.create_server((HOST, 0), backlog=128))
+        else:
+            for port in range(above + 1, _ephemeral_range()[1] + 1):
+                try:
+                    listener = self._keep(
+                        socket.create_server((HOST, port), backlog=128)
+                    )
+                    break
+                except OSError:
+                    continue
+            else:
+                raise RuntimeError(f"no free port above {above} on {HOST}")
         listener.setblocking(False)
         self._selector.register(listener, selectors.EVENT_READ)
         if self._server is None:
@@ -74,8 +88,8 @@ class Ports:
             self._server.start()
         return listener.getsockname()[1]
 
-    def open_ports(self, n: int) -> list[int]:
-        return [self.open_port() for _ in range(n)]
+    def open_ports(self, n: int, above: int = 0) -> list[int]:
+        return [self.open_port(above) for _ in range(n)]
 
     def _serve(self) -> None:
         while not self._stop.is_set():
@@ -105,13 +119,20 @@ class Ports:
 
         They lie outside the kernel's ephemeral range, so no other program's bind(port 0)
         or connect() can take one while the test runs (and a probe's own source port is
-        never one of them, which would make it connect to itself: stage 4).
+        never one of them, which would make it connect to itself: stage 4). These tests
+        never listen there, so a test running in parallel cannot take one either.
         """
-        found = []
-        for _ in range(n):
+        found: list[int] = []
+        for port in self._candidates:
             with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-                found.append(self._bind_free_port(sock))
-        return found
+                try:
+                    sock.bind((HOST, port))
+                except OSError:
+                    continue  # something uses it: not ours to call closed
+            found.append(port)
+            if len(found) == n:
+                return found
+        raise RuntimeError(f"found only {len(found)} free ports on {HOST}, not {n}")
 
     def closed_port(self) -> int:
         return self.closed_ports(1)[0]
@@ -120,14 +141,11 @@ class Ports:
     def filtered_ports(self, n: int) -> list[int]:
         """n ports where a connect gets no answer: Linux drops a SYN to a listener whose
         accept queue is full, so each listener is filled until a connect stalls.
-
-        Like closed ports they lie below the ephemeral range, so below every open port:
-        a scan that does not sort its results returns them out of order.
         """
         listeners = []
         for _ in range(n):
             listener = self._keep(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
-            self._bind_free_port(listener)
+            listener.bind((HOST, 0))
             listener.listen(0)
             listeners.append(listener)
         filling = list(listeners)
@@ -147,16 +165,6 @@ class Ports:
             f"{len(filling)} backlog-0 listeners on {HOST} still accept connections after "
             f"{MAX_FILL} were queued: this system does not drop SYNs to a full accept queue"
         )
-
-    def _bind_free_port(self, sock: socket.socket) -> int:
-        """Bind sock to a free port outside the ephemeral range, not handed out before."""
-        for port in self._candidates:
-            try:
-                sock.bind((HOST, port))
-            except OSError:
-                continue  # something uses it (or another test process is checking it)
-            return port
-        raise RuntimeError(f"no free port left on {HOST}")
 
 
 def _connected_within(clients: list[socket.socket], seconds: float) -> set:
