@@ -25,6 +25,8 @@ from typing import Any
 
 import pytest
 
+from portscan.probe import PortResult
+
 HOST = "127.0.0.1"
 # How long a connect to 127.0.0.1 may take before a full accept queue is assumed: on loopback
 # the handshake takes microseconds, and a dropped SYN is only sent again after a second.
@@ -267,10 +269,20 @@ def show_results(results: Any) -> str:
 
 
 def show_result(result: Any) -> str:
-    try:
-        return f"{result.port} {result.state} ({result.reason})"
-    except AttributeError:
+    """A PortResult compactly: "80 open (connected)"; anything else as its repr."""
+    if not isinstance(result, PortResult):
         return repr(result)
+    return f"{result.port} {result.state} ({result.reason})"
+
+
+def check_result(call: str, got: Any, expected: Any, rule: str = "") -> None:
+    """Fail unless a probe returned exactly `expected` (the message alone, without pytest's
+    attribute-by-attribute comparison)."""
+    if got != expected:
+        pytest.fail(
+            got_vs_expected(call, show_result(got), show_result(expected), rule),
+            pytrace=False,
+        )
 
 
 def check_results(call: str, got: Any, expected: list, rule: str = "") -> None:

@@ -12,9 +12,13 @@ pytestmark = pytest.mark.stage("spec")
 
 def check_parse(spec: str, expected: list[int], rule: str = "") -> None:
     got = parse_ports(spec)
-    assert got == expected, got_vs_expected(
-        f"parse_ports({spec!r})", short(got), short(expected), rule
-    )
+    if got != expected:
+        pytest.fail(
+            got_vs_expected(
+                f"parse_ports({spec!r})", short(got), short(expected), rule
+            ),
+            pytrace=False,
+        )
 
 
 def short(ports: object) -> str:

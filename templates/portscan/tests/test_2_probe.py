@@ -9,7 +9,7 @@ import warnings
 import pytest
 
 from portscan.probe import CLOSED, FILTERED, OPEN, PortResult, probe
-from tests.support import HOST, Ports, got_vs_expected, run, show_result, socket_count
+from tests.support import HOST, Ports, check_result, run, show_result, socket_count
 
 pytestmark = pytest.mark.stage("probe")
 
@@ -20,14 +20,7 @@ def check_probe(
     port: int, timeout: float, expected: PortResult, rule: str, **kw
 ) -> None:
     call = f"probe({HOST!r}, {port}, {timeout}{''.join(f', {k}={v}' for k, v in kw.items())})"
-    got = run(probe(HOST, port, timeout, **kw), call)
-    assert got == expected, got_vs_expected(
-        call, show_or_repr(got), show_result(expected), rule
-    )
-
-
-def show_or_repr(result: object) -> str:
-    return show_result(result) if isinstance(result, PortResult) else repr(result)
+    check_result(call, run(probe(HOST, port, timeout, **kw), call), expected, rule)
 
 
 def test_a_listening_port_is_open():
@@ -80,12 +73,10 @@ def test_other_network_errors_are_filtered_with_the_errno_name():
     finally:
         plain.close()
     call = f"probe({address[0]!r}, {address[1]}, 2.0)"
-    got = run(probe(*address, 2.0), call)
-    expected = PortResult(address[1], FILTERED, name)
-    assert got == expected, got_vs_expected(
+    check_result(
         call,
-        show_or_repr(got),
-        show_result(expected),
+        run(probe(*address, 2.0), call),
+        PortResult(address[1], FILTERED, name),
         f"a plain connect to {address} raises OSError({name}): any OSError other than "
         "ConnectionRefusedError is filtered, with errno.errorcode[err.errno] as the reason",
     )
@@ -133,7 +124,7 @@ def test_the_socket_is_closed_after_every_probe():
         ports.wait_for_accepts(20)  # the listener closes its side of each connection
         left = socket_count() - before
         unclosed = [str(w.message) for w in caught if w.category is ResourceWarning]
-        states = sorted({show_or_repr(r) for r in results})
+        states = sorted({show_result(r) for r in results})
         assert not unclosed, (
             f"20 probes of an open port, 20 of a closed one, 3 of a filtered one ({states})\n"
             f"  {len(unclosed)} sockets were never closed, e.g. {unclosed[0]}\n"
@@ -163,7 +154,7 @@ def test_waiting_for_an_answer_does_not_block_the_event_loop():
         call = f"probe({HOST!r}, {port}, {FILTERED_TIMEOUT})"
         result, turns = run(probe_and_count_turns(), call)
         assert turns >= 10, (
-            f"{call} returned {show_or_repr(result)}; meanwhile another task ran "
+            f"{call} returned {show_result(result)}; meanwhile another task ran "
             f"{turns} times\n"
             "  expected: the other task runs all the time the probe waits (thousands of "
             "times); a blocking socket (connect() without setblocking(False), or "

@@ -92,11 +92,10 @@ def test_on_result_is_called_once_for_each_port_as_it_finishes():
         call = scan_call(targets, timeout=TIMEOUT, on_result="seen.append")
         got = run(scan(HOST, targets, timeout=TIMEOUT, on_result=seen.append), call)
         check_results(call, got, expected)
-        received = sorted(seen, key=lambda r: getattr(r, "port", 0))
-        assert received == expected, got_vs_expected(
+        check_results(
             call + ", then sorted what on_result received",
-            show_results(received),
-            show_results(expected),
+            sorted(seen, key=lambda r: getattr(r, "port", 0)),
+            expected,
             "on_result(result) is called once for each result",
         )
         assert seen[-1].port == filtered, got_vs_expected(

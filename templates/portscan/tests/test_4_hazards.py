@@ -14,10 +14,10 @@ from portscan.scan import FD_RESERVE, clamp_concurrency
 from tests.support import (
     HOST,
     Ports,
+    check_result,
     check_results,
     got_vs_expected,
     run,
-    show_result,
 )
 
 pytestmark = pytest.mark.stage("hazards")
@@ -35,12 +35,10 @@ def test_a_socket_connected_to_itself_is_closed():
     with Ports() as ports:
         port = ports.closed_port()
         call = f"probe({HOST!r}, {port}, 2.0, source_port={port})"
-        got = run(probe(HOST, port, 2.0, source_port=port), call)
-        expected = PortResult(port, CLOSED, "self-connect")
-        assert got == expected, got_vs_expected(
+        check_result(
             call,
-            show_result(got),
-            show_result(expected),
+            run(probe(HOST, port, 2.0, source_port=port), call),
+            PortResult(port, CLOSED, "self-connect"),
             "the connect succeeded, but only to the socket itself "
             "(sock.getsockname() == sock.getpeername()): nothing listens there",
         )
