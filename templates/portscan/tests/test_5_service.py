@@ -8,13 +8,13 @@ never says a word, one that hangs up at once. `identify` must tell them apart.
 import asyncio
 import socket
 import struct
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
-
 from portscan.service import Service, identify
+
+from tests.support import Server, serving
 
 pytestmark = pytest.mark.stage("service")
 
@@ -28,58 +28,6 @@ GUARD = 15.0  # seconds: an identify that has not returned by then is stuck
 
 
 # --- servers that play a part ------------------------------------------------------------
-
-
-class Server:
-    """A TCP server on 127.0.0.1 that runs `handler(server, conn)` in a thread for every
-    connection it accepts. `received` collects the requests handlers recorded."""
-
-    def __init__(self, handler: Callable[["Server", socket.socket], None]) -> None:
-        self.handler = handler
-        self.received: list[bytes] = []
-        self.stop = threading.Event()
-        self.listener = socket.create_server((HOST, 0))
-        self.listener.settimeout(0.05)
-        self.port = self.listener.getsockname()[1]
-        self.threads: list[threading.Thread] = []
-        self.acceptor = threading.Thread(target=self.accept_loop, daemon=True)
-        self.acceptor.start()
-
-    def accept_loop(self) -> None:
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            thread = threading.Thread(target=self.serve, args=(conn,), daemon=True)
-            thread.start()
-            self.threads.append(thread)
-
-    def serve(self, conn: socket.socket) -> None:
-        with conn:
-            conn.settimeout(5.0)
-            try:
-                self.handler(self, conn)
-            except OSError:
-                pass  # the client went away; nothing to judge here
-
-    def close(self) -> None:
-        self.stop.set()
-        self.acceptor.join(5)
-        self.listener.close()
-        for thread in self.threads:
-            thread.join(5)
-
-
-@contextmanager
-def serving(handler: Callable[[Server, socket.socket], None]) -> Iterator[Server]:
-    server = Server(handler)
-    try:
-        yield server
-    finally:
-        server.close()
 
 
 def read_request(conn: socket.socket) -> bytes:

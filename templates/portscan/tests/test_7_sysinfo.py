@@ -20,7 +20,6 @@ from pathlib import Path
 
 import psutil
 import pytest
-
 from portscan import sysinfo
 from portscan.sysinfo import (
     collect,

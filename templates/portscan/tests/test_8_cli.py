@@ -10,15 +10,15 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-
 from portscan.cli import main
+
+from tests.support import Server, serving
 
 pytestmark = pytest.mark.stage("cli")
 
@@ -44,64 +44,6 @@ SYSINFO_KEYS = {
 
 
 # --- listeners -------------------------------------------------------------------------
-
-
-class Server:
-    """A TCP server on 127.0.0.1 that runs `handler(server, conn)` in a thread for every
-    connection it accepts. A scan's probe is the first connection to a port and the
-    identification that follows is the second, so `second_accept` is set when identifying
-    has begun."""
-
-    def __init__(self, handler: Callable[["Server", socket.socket], None]) -> None:
-        self.handler = handler
-        self.stop = threading.Event()
-        self.accepted = 0
-        self.second_accept = threading.Event()
-        self.listener = socket.create_server((HOST, 0))
-        self.listener.settimeout(0.05)
-        self.port = self.listener.getsockname()[1]
-        self.threads: list[threading.Thread] = []
-        self.acceptor = threading.Thread(target=self.accept_loop, daemon=True)
-        self.acceptor.start()
-
-    def accept_loop(self) -> None:
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self.accepted += 1
-            if self.accepted >= 2:
-                self.second_accept.set()
-            thread = threading.Thread(target=self.serve, args=(conn,), daemon=True)
-            thread.start()
-            self.threads.append(thread)
-
-    def serve(self, conn: socket.socket) -> None:
-        with conn:
-            conn.settimeout(5.0)
-            try:
-                self.handler(self, conn)
-            except OSError:
-                pass
-
-    def close(self) -> None:
-        self.stop.set()
-        self.acceptor.join(5)
-        self.listener.close()
-        for thread in self.threads:
-            thread.join(5)
-
-
-@contextmanager
-def serving(handler: Callable[[Server, socket.socket], None]) -> Iterator[Server]:
-    server = Server(handler)
-    try:
-        yield server
-    finally:
-        server.close()
 
 
 def http_server(server: Server, conn: socket.socket) -> None:
