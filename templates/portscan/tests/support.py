@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+
 from portscan.probe import PortResult
 
 HOST = "127.0.0.1"

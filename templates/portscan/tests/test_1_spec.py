@@ -3,8 +3,8 @@
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from portscan.spec import MAX_PORT, MIN_PORT, PortSpecError, parse_ports
 
+from portscan.spec import MAX_PORT, MIN_PORT, PortSpecError, parse_ports
 from tests.support import got_vs_expected, raises
 
 pytestmark = pytest.mark.stage("spec")

@@ -7,8 +7,8 @@ import socket
 import warnings
 
 import pytest
-from portscan.probe import CLOSED, FILTERED, OPEN, PortResult, probe
 
+from portscan.probe import CLOSED, FILTERED, OPEN, PortResult, probe
 from tests.support import HOST, Ports, check_result, run, show_result, socket_count
 
 pytestmark = pytest.mark.stage("probe")

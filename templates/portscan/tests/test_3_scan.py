@@ -3,9 +3,9 @@
 import random
 
 import pytest
+
 from portscan.probe import CLOSED, FILTERED, OPEN, PortResult
 from portscan.scan import scan
-
 from tests.support import (
     HOST,
     Ports,

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from portscan.probe import CLOSED, OPEN, PortResult, probe
 from portscan.scan import FD_RESERVE, clamp_concurrency
-
 from tests.support import (
     HOST,
     Ports,

@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
-from portscan.service import Service, identify
 
+from portscan.service import Service, identify
 from tests.support import Server, serving
 
 pytestmark = pytest.mark.stage("service")

@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from portscan.probe import CLOSED, FILTERED, OPEN, PortResult
 from portscan.report import SCHEMA, ScanReport, format_table, to_json
 from portscan.service import Service

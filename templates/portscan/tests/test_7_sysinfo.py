@@ -20,6 +20,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+
 from portscan import sysinfo
 from portscan.sysinfo import (
     collect,

@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from portscan.cli import main
 
+from portscan.cli import main
 from tests.support import Server, serving
 
 pytestmark = pytest.mark.stage("cli")
