@@ -25,6 +25,7 @@ COMMON_LINKS = {
     "JOURNAL.md.jinja": "../_common/JOURNAL.md.jinja",
     "tests/conftest.py": "../../_common/tests/conftest.py",
     "tests/__init__.py": "../../_common/tests/__init__.py",
+    "tests/teaching.py": "../../_common/tests/teaching.py",
     "{{_copier_conf.answers_file}}.jinja": "../_common/answers-file.jinja",
 }
 

@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 
 from portscan.probe import PortResult
+from tests.teaching import got_vs_expected
 
 HOST = "127.0.0.1"
 # How long a connect to 127.0.0.1 may take before a full accept queue is assumed: on loopback
@@ -305,28 +306,6 @@ def check_results(call: str, got: Any, expected: list, rule: str = "") -> None:
     if rule:
         lines.append(f"  rule: {rule}")
     pytest.fail("\n".join(lines), pytrace=False)
-
-
-def got_vs_expected(call: str, got: Any, expected: Any, rule: str = "") -> str:
-    """The standard failure message: the call, what it gave, what was expected, why."""
-    message = f"{call}\n  got:      {got}\n  expected: {expected}"
-    if rule:
-        message += f"\n  rule: {rule}"
-    return message
-
-
-def raises(
-    kind: type[BaseException], call: str, fn: Callable[[], Any], why: str
-) -> Any:
-    """Run fn(); return the `kind` exception it raises, or fail saying what it gave."""
-    try:
-        got = fn()
-    except kind as err:
-        return err
-    pytest.fail(
-        f"{call}\n  returned {got!r}\n  expected: {kind.__name__} ({why})",
-        pytrace=False,
-    )
 
 
 # --- a threaded TCP server for the service and command-line stages ----------------------

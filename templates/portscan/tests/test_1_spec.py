@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from portscan.spec import MAX_PORT, MIN_PORT, PortSpecError, parse_ports
-from tests.support import got_vs_expected, raises
+from tests.teaching import got_vs_expected, raises
 
 pytestmark = pytest.mark.stage("spec")
 

@@ -11,11 +11,10 @@ from tests.support import (
     Ports,
     check_results,
     count_sockets_in_flight,
-    got_vs_expected,
-    raises,
     run,
     show_results,
 )
+from tests.teaching import got_vs_expected, raises
 
 pytestmark = pytest.mark.stage("scan")
 

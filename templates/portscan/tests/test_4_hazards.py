@@ -11,14 +11,8 @@ import pytest
 
 from portscan.probe import CLOSED, OPEN, PortResult, probe
 from portscan.scan import FD_RESERVE, clamp_concurrency
-from tests.support import (
-    HOST,
-    Ports,
-    check_result,
-    check_results,
-    got_vs_expected,
-    run,
-)
+from tests.support import HOST, Ports, check_result, check_results, run
+from tests.teaching import got_vs_expected
 
 pytestmark = pytest.mark.stage("hazards")
 

@@ -8,14 +8,14 @@
 - `workloads(...)` is the hypothesis strategy for small random workloads.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
-import pytest
 from hypothesis import strategies as st
 
 from scheduler.metrics import Slice
 from scheduler.workload import Job
+from tests.teaching import got_vs_expected
 
 Piece = tuple[int, int, int]  # (job id, start, end)
 
@@ -91,14 +91,6 @@ def timeline(text: str) -> list[Slice]:
         start, end = rest.rstrip(")").split(",")
         out.append(Slice(int(job), int(start), int(end)))
     return out
-
-
-def got_vs_expected(call: str, got: Any, expected: Any, rule: str = "") -> str:
-    """The standard failure message: the call, what it gave, what was expected, why."""
-    message = f"{call}\n  got:      {got}\n  expected: {expected}"
-    if rule:
-        message += f"\n  rule: {rule}"
-    return message
 
 
 def check_timeline(call: str, got: list[Any], expected: str, rule: str = "") -> None:
@@ -220,23 +212,6 @@ def assert_valid_timeline(call: str, jobs: list[Job], slices: Any) -> None:
         f"{call}\n  got: "
         f"{show(merge(slices)) if isinstance(slices, list) else slices!r}\n  "
         + "\n  ".join(problems)
-    )
-
-
-# --- exceptions -----------------------------------------------------------------------
-
-
-def raises(
-    kind: type[BaseException], call: str, fn: Callable[[], Any], why: str
-) -> Any:
-    """Run fn(); return the `kind` exception it raises, or fail saying what it gave."""
-    try:
-        got = fn()
-    except kind as err:
-        return err
-    pytest.fail(
-        f"{call}\n  returned {got!r}\n  expected: {kind.__name__} ({why})",
-        pytrace=False,
     )
 
 

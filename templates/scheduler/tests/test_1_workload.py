@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scheduler.workload import Job, WorkloadError, load_workload, parse_csv, parse_json
-from tests.support import make_jobs, raises, show_jobs, workloads
+from tests.support import make_jobs, show_jobs, workloads
+from tests.teaching import raises
 
 pytestmark = pytest.mark.stage("workload")
 

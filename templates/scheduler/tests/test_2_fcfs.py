@@ -10,16 +10,15 @@ from scheduler.workload import Job
 from tests.support import (
     assert_valid_timeline,
     check_timeline,
-    got_vs_expected,
     make_jobs,
     merge,
-    raises,
     show,
     show_call,
     show_jobs,
     timeline,
     workloads,
 )
+from tests.teaching import got_vs_expected, raises
 
 pytestmark = pytest.mark.stage("fcfs")
 

@@ -12,14 +12,13 @@ from tests.support import (
     assert_valid_timeline,
     check_timeline,
     first_runs,
-    got_vs_expected,
     make_jobs,
     merge,
-    raises,
     show,
     show_call,
     workloads,
 )
+from tests.teaching import got_vs_expected, raises
 
 pytestmark = pytest.mark.stage("rr")
 

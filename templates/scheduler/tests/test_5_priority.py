@@ -9,15 +9,14 @@ from scheduler.priority import priority
 from tests.support import (
     assert_valid_timeline,
     check_timeline,
-    got_vs_expected,
     make_jobs,
     merge,
-    raises,
     run_ticks,
     show,
     show_call,
     workloads,
 )
+from tests.teaching import got_vs_expected, raises
 
 pytestmark = pytest.mark.stage("priority")
 

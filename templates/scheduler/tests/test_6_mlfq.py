@@ -12,15 +12,14 @@ from tests.support import (
     assert_valid_timeline,
     blocked_ticks,
     check_timeline,
-    got_vs_expected,
     make_jobs,
     merge,
-    raises,
     run_ticks,
     show,
     show_call,
     workloads,
 )
+from tests.teaching import got_vs_expected, raises
 
 pytestmark = pytest.mark.stage("mlfq")
 

@@ -12,7 +12,8 @@ import pytest
 from scheduler.cli import main
 from scheduler.gantt import gantt
 from scheduler.rr import round_robin
-from tests.support import got_vs_expected, make_jobs, merge, show, show_jobs, timeline
+from tests.support import make_jobs, merge, show, show_jobs, timeline
+from tests.teaching import got_vs_expected
 
 pytestmark = pytest.mark.stage("cli")
 
