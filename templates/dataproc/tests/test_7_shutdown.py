@@ -1,0 +1,399 @@
+"""Stage 7 (shutdown): `python -m dataproc run CONFIG.toml`, run for real.
+
+Every test writes a config into a temporary folder and runs the command line as a separate
+process, the way a shell would (cwd = the project, PYTHONPATH=src). What it prints is compared
+with a plain sequential computation of the same sensors (simulate, parse, WindowedAggregator,
+one line at a time). The signal tests send SIGINT (Ctrl-C) or SIGTERM (`kill`) in the middle
+of a long run: the run must still end cleanly, with every produced line accounted for.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from dataproc.pipeline import BadRecord, parse
+from dataproc.sensors import SensorSpec, simulate
+from dataproc.windows import WindowedAggregator
+
+pytestmark = pytest.mark.stage("shutdown")
+
+PROJECT = Path(__file__).resolve().parent.parent
+LIMIT = 20  # seconds any one run of the command line may take
+WAIT = 10  # seconds to wait for the first window of a long run, then for it to end
+COUNTS = ("produced", "processed", "dead", "late")
+
+
+# --- configs ---------------------------------------------------------------------------------
+
+
+def toml_value(value: object) -> str:
+    if isinstance(value, str):
+        return json.dumps(value)  # a JSON string is a valid TOML basic string
+    return repr(value)
+
+
+def write_config(tmp_path: Path, sensors: list[dict], **tables: dict) -> Path:
+    """A config file with one [[sensor]] table per dict, and the other tables given."""
+    text = ""
+    for sensor in sensors:
+        text += "[[sensor]]\n"
+        text += "".join(f"{key} = {toml_value(v)}\n" for key, v in sensor.items())
+    for name, table in tables.items():
+        text += f"[{name}]\n"
+        text += "".join(f"{key} = {toml_value(v)}\n" for key, v in table.items())
+    path = tmp_path / "run.toml"
+    path.write_text(text)
+    return path
+
+
+def spec_of(sensor: dict) -> SensorSpec:
+    """The SensorSpec a [[sensor]] table describes (without transport and pace)."""
+    return SensorSpec(
+        **{k: v for k, v in sensor.items() if k not in ("transport", "pace")}
+    )
+
+
+# --- running python -m dataproc --------------------------------------------------------------
+
+
+def command(path: Path | str) -> list[str]:
+    return [sys.executable, "-m", "dataproc", "run", str(path)]
+
+
+def environment() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": "src"}
+
+
+def shown(path: Path | str) -> str:
+    text = Path(path).read_text() if Path(path).is_file() else "(no such file)\n"
+    return f"python -m dataproc run {path}\n  with the config:\n{text}"
+
+
+def run_cli(path: Path | str) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(
+            command(path),
+            cwd=PROJECT,
+            env=environment(),
+            capture_output=True,
+            text=True,
+            timeout=LIMIT,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{shown(path)}  had not finished after {LIMIT} s", pytrace=False)
+
+
+def outcome(code: int | None, out: str, err: str) -> str:
+    return (
+        f"  exit {code}\n  stdout (end):\n{out[-1500:]}\n  stderr (end):\n{err[-1500:]}"
+    )
+
+
+def output(story: str, out: str) -> tuple[list[dict], dict]:
+    """The windows printed, and the accounting line (which must come last)."""
+    printed = []
+    for line in out.splitlines():
+        try:
+            printed.append(json.loads(line))
+        except json.JSONDecodeError:
+            pytest.fail(
+                f"{story}\n  printed the line {line[:200]!r}\n  expected: every line on "
+                "stdout is one JSON object (a window, or the accounting at the end)",
+                pytrace=False,
+            )
+    if not printed or set(printed[-1]) != set(COUNTS):
+        last = printed[-1] if printed else "nothing"
+        pytest.fail(
+            f"{story}\n  last line: {last}\n  expected: the accounting line "
+            '{"produced": n, "processed": n, "dead": n, "late": n}, printed last',
+            pytrace=False,
+        )
+    return printed[:-1], printed[-1]
+
+
+def run_ok(path: Path) -> tuple[list[dict], dict]:
+    done = run_cli(path)
+    story = shown(path)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, (
+        f"{story}{outcome(done.returncode, done.stdout, done.stderr)}\n"
+        "  expected: exit 0 and no traceback (malformed lines are dead letters, not errors)"
+    )
+    return output(story, done.stdout)
+
+
+# --- the sequential computation --------------------------------------------------------------
+
+
+def window_json(key: tuple[str, float], aggregate, size: float) -> dict:
+    source, start = key
+    return {
+        "source": source,
+        "start": start,
+        "end": start + size,
+        "count": aggregate.count,
+        "total": aggregate.total,
+        "min": aggregate.minimum,
+        "max": aggregate.maximum,
+        "mean": aggregate.mean,
+    }
+
+
+def sequential(
+    lines: list[str], size: float, lateness: float
+) -> tuple[list[dict], dict]:
+    """What one lane prints for these lines, in this order: windows, then the accounting."""
+    windows = WindowedAggregator(size, lateness)
+    printed = []
+    processed = dead = 0
+    for line in lines:
+        try:
+            record = parse(line)
+        except BadRecord:
+            dead += 1
+            continue
+        late = windows.late
+        closed = windows.add(record)
+        processed += windows.late == late
+        printed += [window_json(key, agg, size) for key, agg in closed]
+    printed += [window_json(key, agg, size) for key, agg in windows.flush()]
+    counts = {
+        "produced": len(lines),
+        "processed": processed,
+        "dead": dead,
+        "late": windows.late,
+    }
+    return printed, counts
+
+
+def compare_windows(story: str, got: list[dict], expected: list[dict]) -> None:
+    if got == expected:
+        return
+    first = next(
+        (i for i, (g, e) in enumerate(zip(got, expected, strict=False)) if g != e),
+        min(len(got), len(expected)),
+    )
+    pytest.fail(
+        f"{story}  printed {len(got)} windows, expected {len(expected)}; the first "
+        f"difference is window #{first}:\n"
+        f"  got:      {got[first] if first < len(got) else 'nothing'}\n"
+        f"  expected: {expected[first] if first < len(expected) else 'nothing'}\n"
+        "  rule: the windows a run prints, in order, are what simulate -> parse -> "
+        "WindowedAggregator.add (then flush at the end) gives one line at a time",
+        pytrace=False,
+    )
+
+
+# --- finite runs -----------------------------------------------------------------------------
+
+
+def test_a_finite_run_of_memory_and_tcp_sensors_equals_the_sequential_run(tmp_path):
+    sensors = [
+        dict(source="s1", seed=11, count=400, garbage=0.1, disorder=4.0),
+        dict(source="s2", seed=12, count=300, garbage=0.1, disorder=4.0),
+    ]
+    sensors[0]["transport"] = "memory"
+    sensors[1]["transport"] = "tcp"
+    size = 10.0
+    # Lateness larger than the whole stream: no window closes before the end, so how the two
+    # readers interleave does not matter; every window is printed by the final flush.
+    path = write_config(
+        tmp_path,
+        sensors,
+        pipeline=dict(workers=2, mode="threads", queue_size=16),
+        window=dict(size=size, allowed_lateness=1e6),
+    )
+    windows, counts = run_ok(path)
+    lines = [line for s in sensors for line in simulate(spec_of(s))]
+    expected_windows, expected_counts = sequential(lines, size, 1e6)
+    story = shown(path)
+    assert counts == expected_counts, (
+        f"{story}  accounting: {counts}\n  expected:   {expected_counts}\n"
+        "  rule: produced = every line the sensors emitted (700); dead = the malformed "
+        "ones; processed = the records added to a window; late = the ones too late for "
+        "theirs; produced = processed + dead + late"
+    )
+    compare_windows(
+        story,
+        windows,
+        sorted(expected_windows, key=lambda w: (w["start"], w["source"])),
+    )
+
+
+@pytest.mark.parametrize("transport", ["memory", "tcp"])
+def test_late_records_are_counted_as_late_not_processed(tmp_path, transport):
+    sensor = dict(source="s1", seed=5, count=300, disorder=12.0, garbage=0.05)
+    sensor["transport"] = transport
+    size, lateness = 5.0, 2.0
+    path = write_config(
+        tmp_path, [sensor], window=dict(size=size, allowed_lateness=lateness)
+    )
+    windows, counts = run_ok(path)
+    expected_windows, expected_counts = sequential(
+        list(simulate(spec_of(sensor))), size, lateness
+    )
+    assert expected_counts["late"] > 0  # the test's own data: some records are late
+    story = shown(path)
+    assert counts == expected_counts, (
+        f"{story}  accounting: {counts}\n  expected:   {expected_counts}\n"
+        "  rule: a late record is counted in late only (WindowedAggregator.late went up), "
+        "never in processed too; produced = processed + dead + late"
+    )
+    compare_windows(story, windows, expected_windows)
+
+
+def test_malformed_lines_never_stop_the_run(tmp_path):
+    sensor = dict(source="bad", seed=3, count=200, garbage=0.5)
+    path = write_config(tmp_path, [sensor])
+    windows, counts = run_ok(path)
+    lines = list(simulate(spec_of(sensor)))
+    _, expected = sequential(lines, 10.0, 0.0)
+    assert counts == expected and counts["dead"] > 0, (
+        f"{shown(path)}  accounting: {counts}\n  expected:   {expected}\n"
+        "  rule: about half the lines are malformed; each is a dead letter and the run "
+        "goes on to the end ([window] left out: size 10, allowed_lateness 0)"
+    )
+
+
+# --- signals ---------------------------------------------------------------------------------
+
+
+class Reader(threading.Thread):
+    """Reads a pipe line by line in the background (a test must never block on it)."""
+
+    def __init__(self, pipe) -> None:
+        super().__init__(daemon=True)
+        self.pipe = pipe
+        self.lines: list[str] = []
+        self.first = threading.Event()
+
+    def run(self) -> None:
+        for line in self.pipe:
+            self.lines.append(line)
+            self.first.set()
+        self.first.set()  # the end of the output: nothing more to wait for
+
+
+@pytest.mark.parametrize(
+    "signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"]
+)
+def test_a_signal_mid_run_drains_flushes_and_accounts(tmp_path, signum):
+    name = signal.Signals(signum).name
+    sensors = [
+        # Paced: this one alone would last hours, so the run is still going at the signal.
+        dict(source="slow", seed=1, count=10_000_000, transport="memory", pace=0.005),
+        # As fast as it can: it keeps the small queue full, so lines are waiting in it when
+        # the signal comes, and they must still be processed.
+        dict(source="fast", seed=2, count=10_000_000, garbage=0.01, transport="memory"),
+    ]
+    path = write_config(
+        tmp_path,
+        sensors,
+        pipeline=dict(queue_size=50),
+        window=dict(size=10.0, allowed_lateness=0.0),
+    )
+    story = f"{shown(path)}  ({name} once the first window is printed)"
+    process = subprocess.Popen(
+        command(path),
+        cwd=PROJECT,
+        env=environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    out, err = Reader(process.stdout), Reader(process.stderr)
+    out.start()
+    err.start()
+    try:
+        out.first.wait(WAIT)
+        if process.poll() is not None or not out.lines:
+            try:
+                code = process.wait(LIMIT)
+            except subprocess.TimeoutExpired:
+                code = None
+            out.join(WAIT)
+            err.join(WAIT)
+            what = (
+                f"it ended (exit {code}) before the signal"
+                if code is not None
+                else f"after {WAIT} s it had printed no window"
+            )
+            pytest.fail(
+                f"{story}\n  {what}\n{outcome(code, ''.join(out.lines), ''.join(err.lines))}",
+                pytrace=False,
+            )
+        process.send_signal(signum)
+        try:
+            code = process.wait(WAIT)
+        except subprocess.TimeoutExpired:
+            pytest.fail(
+                f"{story}\n  still running {WAIT} s after {name}", pytrace=False
+            )
+        out.join(WAIT)
+        err.join(WAIT)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(WAIT)
+        process.stdout.close()
+        process.stderr.close()
+    stdout, stderr = "".join(out.lines), "".join(err.lines)
+    assert code == 0 and "Traceback" not in stderr, (
+        f"{story}\n{outcome(code, stdout, stderr)}\n  expected: exit 0 and no traceback "
+        f"({name} is a normal way to end a run: drain, flush, account, exit 0; a negative "
+        "exit code means the signal killed the process)"
+    )
+    windows, counts = output(story, stdout)
+    accounted = counts["processed"] + counts["dead"] + counts["late"]
+    assert counts["produced"] > 0 and counts["produced"] == accounted, (
+        f"{story}\n  accounting: {counts}\n  processed + dead + late = {accounted}\n"
+        "  expected: produced = processed + dead + late: after the signal the readers "
+        "stop, but every line already in the queue is still taken out and processed"
+    )
+    in_windows = sum(window["count"] for window in windows)
+    assert in_windows == counts["processed"], (
+        f"{story}\n  the windows printed hold {in_windows} records; processed = "
+        f"{counts['processed']}\n  expected: equal: on shutdown the open windows are "
+        "flushed and printed (before the accounting), or their records are lost"
+    )
+
+
+# --- bad configs -----------------------------------------------------------------------------
+
+BAD_CONFIGS = {
+    "bad TOML": "[[sensor]]\nsource = s1\n",
+    "unknown key": '[[sensor]]\nsource = "s1"\nseed = 1\ncount = 10\ncolour = "red"\n',
+    "unknown table": '[[sensor]]\nsource = "s1"\nseed = 1\ncount = 10\n[extra]\nx = 1\n',
+    "wrong type": '[[sensor]]\nsource = "s1"\nseed = 1\ncount = "ten"\n',
+    "missing key": '[[sensor]]\nsource = "s1"\nseed = 1\n',
+    "workers < 1": '[[sensor]]\nsource = "s1"\nseed = 1\ncount = 10\n[pipeline]\nworkers = 0\n',
+    "no sensors": "[window]\nsize = 10.0\n",
+    "unknown transport": '[[sensor]]\nsource = "s1"\nseed = 1\ncount = 10\ntransport = "udp"\n',
+    "window size 0": '[[sensor]]\nsource = "s1"\nseed = 1\ncount = 10\n[window]\nsize = 0.0\n',
+}
+
+
+@pytest.mark.parametrize("problem", ["missing file", *BAD_CONFIGS])
+def test_a_malformed_config_is_one_error_line_and_exit_2(tmp_path, problem):
+    path = tmp_path / "run.toml"
+    if problem != "missing file":
+        path.write_text(BAD_CONFIGS[problem])
+    done = run_cli(path)
+    story = f"{shown(path)}  (the problem: {problem})"
+    lines = done.stderr.splitlines()
+    assert (
+        done.returncode == 2
+        and len(lines) == 1
+        and lines[0].startswith("error:")
+        and done.stdout == ""
+    ), (
+        f"{story}\n{outcome(done.returncode, done.stdout, done.stderr)}\n"
+        "  expected: exit 2, nothing on stdout, and exactly one line on stderr starting "
+        "'error:' that says what is wrong (no traceback: a bad config is the user's "
+        "mistake, not a crash)"
+    )
