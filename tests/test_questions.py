@@ -3,6 +3,7 @@ and the kit's own entry points turn bad input into one clean line."""
 
 from __future__ import annotations
 
+import shutil
 import sys
 
 import pytest
@@ -15,6 +16,7 @@ from climb_kit.layout import (
     finished_projects,
 )
 from climb_kit.render import render
+from climb_kit.snapshot import git
 from tests.helpers import run_in
 
 
@@ -217,3 +219,19 @@ def test_nothing_is_rendered_over_an_existing_folder(kit_source, tmp_path):
     )
     assert sorted(p.name for p in dest.iterdir()) == ["notes.txt"]
     assert (dest / "notes.txt").read_text() == "mine\n"
+
+
+def test_a_broken_stage_file_is_one_clear_error_not_a_traceback(kit_source, tmp_path):
+    kit = tmp_path / "kit"
+    shutil.copytree(kit_source, kit, symlinks=True)
+    stages = kit / "templates" / "scheduler" / "stages.yml"
+    stages.write_text(
+        stages.read_text().replace("title: Mini OS Scheduler", "title: a: b")
+    )
+    git(kit, "commit", "-qam", "Break the stage file")
+    git(kit, "tag", "v1.0.1")  # Copier renders the newest release
+    with pytest.raises(
+        KitError, match=r"scheduler template could not be rendered.*stages\.yml"
+    ):
+        render(kit, tmp_path / "p", "scheduler")
+    assert not (tmp_path / "p").exists()

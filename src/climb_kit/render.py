@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+import shutil
 import warnings
 from contextlib import redirect_stderr
 from pathlib import Path
 
+import yaml
 from copier import run_copy
+from jinja2 import TemplateError
 
 from .layout import ALL_PROJECTS, KIT_ROOT, KitError, finished_projects
 from .snapshot import git
@@ -42,6 +45,14 @@ def render(
             )
         except ValueError as err:  # Copier's validators and choices raise ValueError
             raise KitError(str(err)) from None
+        except (TemplateError, yaml.YAMLError) as err:
+            # A contributor's broken template (Jinja) or stage file (YAML, read by a template).
+            shutil.rmtree(dest, ignore_errors=True)
+            raise KitError(
+                f"the {project} template could not be rendered "
+                f"({type(err).__name__}; check templates/{project}/stages.yml and its .jinja "
+                f"files): {err}"
+            ) from None
     return dest
 
 
