@@ -5,7 +5,7 @@ import nox
 nox.options.sessions = ["tests", "lint"]
 nox.options.default_venv_backend = "venv"
 
-PROJECTS = ["portscan", "scheduler"]
+PROJECTS = ["portscan", "scheduler", "dataproc"]
 
 
 @nox.session
