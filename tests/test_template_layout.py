@@ -10,7 +10,13 @@ import pytest
 import yaml
 
 from climb_kit.checksums import stale_checksums
-from climb_kit.layout import KIT_ROOT, TEMPLATES, finished_projects
+from climb_kit.layout import (
+    KIT_ROOT,
+    TEMPLATES,
+    finished_projects,
+    package_name,
+    reference_dir,
+)
 from climb_kit.learner.integrity import CHECKSUMS, template_drift
 from climb_kit.learner.ownership import learner_paths
 
@@ -42,6 +48,18 @@ def test_template_checksums_are_current_and_a_fresh_render_matches_them(
     listed = (render / CHECKSUMS).read_text(encoding="utf-8")
     for test_file in (render / "tests").glob("test_*.py"):
         assert f"  tests/{test_file.name}\n" in listed
+
+
+@pytest.mark.parametrize("project", finished_projects())
+def test_every_package_takes_its_main_module_from_one_place(project):
+    """`python -m <package>` is the same small wrapper everywhere: one file, linked."""
+    package = package_name(project)
+    for link in (
+        KIT_ROOT / TEMPLATES / project / "src" / package / "__main__.py",
+        reference_dir(project) / "solution" / "src" / package / "__main__.py",
+    ):
+        assert link.is_symlink(), f"{link} should link to templates/_common/package/"
+        assert link.resolve() == KIT_ROOT / TEMPLATES / "_common/package/__main__.py"
 
 
 @pytest.mark.parametrize("project", finished_projects())
@@ -159,8 +177,6 @@ def _outside_function_bodies(path):
 
 @pytest.mark.parametrize("project", finished_projects())
 def test_skeleton_and_reference_differ_only_in_function_bodies(project):
-    from climb_kit.layout import package_name, reference_dir
-
     skeleton = KIT_ROOT / TEMPLATES / project / "src" / package_name(project)
     solution = reference_dir(project) / "solution" / "src" / package_name(project)
     modules = sorted(p.name for p in skeleton.glob("*.py"))

@@ -1,18 +1,1 @@
-"""`python -m dataproc run CONFIG.toml`: run the command line, see `dataproc.cli`."""
-
-import sys
-
-from .cli import main
-
-
-def run() -> int:
-    """Run `main`; a function not written yet is reported in one line, no traceback."""
-    try:
-        return main()
-    except NotImplementedError as missing:
-        print(f"not written yet: {missing}", file=sys.stderr)
-        return 1
-
-
-if __name__ == "__main__":
-    sys.exit(run())
+../../../../../templates/_common/package/__main__.py
