@@ -66,8 +66,8 @@ class Drift:
         )
         return (
             f"warning: {len(names)} template file(s) differ from the template version this "
-            f"project records: {shown}. Tests you edited do not count: `invoke update` restores "
-            "the template's files (and backs up yours)."
+            f"project records: {shown}. Passing edited tests proves nothing to your facilitator; "
+            "`invoke update` restores the template's versions (and backs up yours)."
         )
 
 
