@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import struct
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -196,3 +198,27 @@ def _journal(sample: Sample, stages) -> str:
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def tiny_png(width: int = 40, height: int = 20) -> bytes:
+    """A real PNG (a two-colour bar chart shape), so the chart path is exercised end to end."""
+    rows = b"".join(
+        b"\0"
+        + b"".join(
+            b"\x2f\x8a\x4c" if x < width * (y + 1) // height else b"\xff\xff\xff"
+            for x in range(width)
+        )
+        for y in range(height)
+    )
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
