@@ -284,7 +284,7 @@ def _entry(
             }
             for stage in manifest["stages"]
         ],
-        "tests": dict(sorted(outcomes.items())),
+        "tests": dict(sorted(outcomes.items(), key=_outcome_order)),
         "tampered": {
             "changed": tamper["changed"],
             "missing": tamper["missing"],
@@ -296,6 +296,11 @@ def _entry(
         "digest": _digest(manifest),
     }
     return entry, journal, chart, notes
+
+
+def _outcome_order(item: tuple[str, int]) -> tuple[int, str]:
+    known = ("passed", "failed", "error", "skipped")
+    return (known.index(item[0]) if item[0] in known else len(known), item[0])
 
 
 def _showcase_entry(raw: bytes, manifest: dict) -> dict:
