@@ -14,7 +14,7 @@ PROJECTS = ["portscan", "scheduler", "dataproc"]
 # The payloads a hostile learner would try; each, if it ever ran, leaves a visible mark.
 SCRIPT = "<script>window.__pwned = 'script'; document.title = 'pwned'</script>"
 ONERROR = "<img src=x onerror=\"window.__pwned = 'onerror'\">"
-JS_LINK = "<a href=\"javascript:window.__pwned = 'link'\">see my work</a>"
+JS_LINK = "<a href=\"javascript:void(window.__pwned = 'link')\">see my work</a>"
 
 
 def rebuild(data: bytes, change) -> bytes:

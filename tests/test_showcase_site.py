@@ -222,7 +222,7 @@ def test_an_empty_store_builds_an_empty_gallery(tmp_path):
 
 def test_journal_blocks_keep_the_shape_and_never_the_html():
     text = (
-        "# Title\n\n## The project\n\n> The prompt,\n> on two lines.\n\n_Write here._\n\n"
+        "# Title\n\nThe template's introduction.\n\n## The project\n\n> The prompt,\n> on two lines.\n\n_Write here._\n\n"
         "### 2026-10-30\n\nFirst line\nsecond <b>line</b>\n\n```\ncode <i>\n```\n"
     )
     assert journal_blocks(text) == [

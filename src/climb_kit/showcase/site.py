@@ -114,6 +114,8 @@ def journal_blocks(text: str) -> list[tuple[str, str]]:
     """The journal as (kind, text) blocks: heading, subheading, prompt, code or paragraph.
 
     Only the shape of the Markdown is read, never its HTML: every block is shown as plain text.
+    What comes before the first `## ` heading is the template's introduction, not the learner's
+    words, and is left out.
     """
     blocks: list[tuple[str, str]] = []
     paragraph: list[str] = []
@@ -125,7 +127,9 @@ def journal_blocks(text: str) -> list[tuple[str, str]]:
             blocks.append(("paragraph", "\n".join(paragraph)))
             paragraph.clear()
 
-    for line in text.splitlines():
+    lines = text.splitlines()
+    first = next((i for i, line in enumerate(lines) if line.startswith("## ")), 0)
+    for line in lines[first:]:
         stripped = line.strip()
         if code is not None:
             if stripped.startswith("```"):
