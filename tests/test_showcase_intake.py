@@ -75,6 +75,7 @@ HOSTILE = {
     "secret-file-name": (lambda: good(extra_files={".env": b"DEBUG=1\n"}), ".env: a file of this name usually holds keys"),
     "showcase-disagrees": (lambda: rebuild(good(), replacing("showcase.yml", edit_showcase_handle, relist=True)), "showcase.yml does not agree with manifest.json"),
     "summary-too-long": (lambda: good(summary="x" * 5000), "the summary is 5,000 characters"),
+    "file-and-folder-clash": (lambda: good(extra_files={"notes": b"x", "notes/a.txt": b"y"}), "notes/a.txt: cannot be laid out as a project"),
     "not-an-archive": (lambda: b"<html><script>alert(1)</script></html>\n", "not a gzip-compressed tar archive"),
     "truncated": (lambda: good()[:300], "not a bundle"),
 }  # fmt: skip

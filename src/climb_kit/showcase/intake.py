@@ -191,8 +191,13 @@ def _refuse_secrets(folder: Path, files: dict[str, bytes]) -> None:
             continue
         # Names were checked by the verifier: plain relative paths inside the bundle.
         target = folder / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        except OSError as err:  # e.g. a file `notes` and a file `notes/a.txt`
+            raise Rejected(
+                f"{relative}: cannot be laid out as a project ({err.strerror or err})"
+            ) from None
         tracked.append(Tracked(relative, False, data))
     found = secret_file_names({file.path for file in tracked}) + find_secrets(
         folder, tracked

@@ -41,7 +41,12 @@ class Site:
 def build_site(store: Path, out: Path) -> Site:
     """Write the gallery for every entry in `store` into `out` (replacing a previous build)."""
     store, out = Path(store), Path(out)
-    entries = load_entries(store)
+    try:
+        entries = load_entries(store)
+    except (OSError, ValueError, KeyError) as err:
+        raise SiteError(
+            f"the store {store} has an unreadable entry ({err}); add its bundle again"
+        ) from None
     for entry in entries:
         if not ENTRY_ID.match(entry["id"]) or entry["folder"].name != entry["id"]:
             raise SiteError(
@@ -83,7 +88,13 @@ def build_site(store: Path, out: Path) -> Site:
         (staging / "index.html").write_text(index, encoding="utf-8")
         page = env.get_template("entry.html")
         for entry in entries:
-            journal = (entry["folder"] / JOURNAL_COPY).read_text(encoding="utf-8")
+            try:
+                journal = (entry["folder"] / JOURNAL_COPY).read_text(encoding="utf-8")
+            except (OSError, ValueError) as err:
+                raise SiteError(
+                    f"{entry['folder']}: its journal cannot be read ({err}); add its bundle "
+                    "again"
+                ) from None
             chart = None
             if entry.get("chart"):
                 chart = f"{entry['id']}.png"
