@@ -128,14 +128,17 @@ def read_submission(
 
 def _read_bounded(bundle: Path) -> bytes:
     try:
-        size = bundle.stat().st_size
         if not bundle.is_file():
-            raise Rejected("not a file")
-        if size > MAX_BUNDLE_BYTES:
+            raise Rejected("not a file" if bundle.exists() else "no such file")
+        with open(bundle, "rb") as stream:
+            # One byte past the limit is enough to know, even if the file grows meanwhile.
+            data = stream.read(MAX_BUNDLE_BYTES + 1)
+        if len(data) > MAX_BUNDLE_BYTES:
             raise Rejected(
-                f"{size:,} bytes, over the limit of {MAX_BUNDLE_BYTES >> 20} MiB for a bundle"
+                f"over the limit of {MAX_BUNDLE_BYTES >> 20} MiB "
+                f"({MAX_BUNDLE_BYTES:,} bytes) for a bundle"
             )
-        return bundle.read_bytes()
+        return data
     except FileNotFoundError:
         raise Rejected("no such file") from None
     except OSError as err:
