@@ -37,3 +37,10 @@ def bench(session: nox.Session, project: str) -> None:
     """Benchmark the reference solution (`nox -s "bench(scheduler)" -- --sizes 10000,100000`)."""
     session.install("-e", ".[dev]")
     session.run("invoke", "bench", "--project", project, *session.posargs)
+
+
+@nox.session(default=False, tags=["bench"])
+def showcase(session: nox.Session) -> None:
+    """Benchmark the showcase: intake and site build for 200 submissions (`-- --count N`)."""
+    session.install("-e", ".[dev]")
+    session.run("python", "benchmarks/showcase_build.py", *session.posargs)

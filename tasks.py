@@ -13,6 +13,7 @@ from climb_kit.checksums import write_checksums
 from climb_kit.layout import KitError, finished_projects
 from climb_kit.render import SAMPLE_LEARNER, new_project, render
 from climb_kit.report import check_line, console, verify_table
+from climb_kit.showcase.tasks import showcase
 from climb_kit.verify import verify as verify_template
 
 # The kit is the folder this file is in (not wherever climb_kit happens to be installed from).
@@ -184,3 +185,5 @@ def checksums(c, project):
 
 
 ns = Collection(new, demo, verify, bench, checksums)
+ns.add_collection(showcase)
+ns.configure({"kit_root": str(KIT_ROOT)})
