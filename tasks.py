@@ -183,4 +183,31 @@ def checksums(c, project):
         )
 
 
-ns = Collection(new, demo, verify, bench, checksums)
+@task(
+    name="new",
+    positional=["name"],
+    help={
+        "name": "the new template's folder name, kebab-case (e.g. url-shortener)",
+        "title": "the project's title as learners see it (e.g. 'URL Shortener')",
+    },
+)
+def template_new(c, name, title):
+    """Scaffold templates/NAME and reference/NAME with one example stage that verifies."""
+    from climb_kit.scaffold import new_template
+
+    try:
+        made = new_template(name, title, KIT_ROOT)
+    except KitError as err:
+        raise Exit(f"error: {err}", code=2) from None
+    for folder in made:
+        console.print(f"Created {folder.relative_to(KIT_ROOT)}/")
+    console.print(
+        f"Listed {name} in copier.yml. Next: `invoke verify {name}`, then replace the example "
+        "stage with your own (CONTRIBUTING.md says how)."
+    )
+
+
+template = Collection("template")
+template.add_task(template_new)
+
+ns = Collection(new, demo, verify, bench, checksums, template)
