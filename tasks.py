@@ -239,11 +239,17 @@ def mutation(c, project, max_children=None, show=20):
                 Path(scratch),
                 kit_root=KIT_ROOT,
                 max_children=int(max_children) if max_children else None,
+                show=int(show),
             )
         except KitError as err:
             raise Exit(f"error: {err}", code=2) from None
-    for name, diff in list(report.survivors.items())[: int(show)]:
-        console.print(f"\n[bold]{name}[/] {diff}", markup=False, highlight=False)
+    for diff in report.diffs.values():
+        console.print(f"\n{diff}", markup=False, highlight=False)
+    hidden = [name for name in report.survivors if name not in report.diffs]
+    if hidden:
+        console.print(
+            f"\n{len(hidden)} more not caught: " + ", ".join(hidden), markup=False
+        )
     counts = ", ".join(f"{n} {s}" for s, n in sorted(report.statuses.items()))
     console.print(
         f"\n[bold]{project}: mutation score {report.score:.1%}[/] "

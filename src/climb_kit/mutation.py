@@ -25,6 +25,8 @@ from .reference import solved_render
 
 CAUGHT = {"killed", "timeout", "caught by type check"}
 MISSED = {"survived", "no tests"}
+# Lines (regular expressions) whose statements are not mutated, and why: see write_mutmut_config.
+NOT_MUTATED = [r"\bhelp=", r"\bdescription=", r"\bepilog="]
 RESULT_LINE = re.compile(r"^\s*(\S+): (.+)$")
 
 
@@ -32,7 +34,10 @@ RESULT_LINE = re.compile(r"^\s*(\S+): (.+)$")
 class MutationReport:
     project: str
     statuses: Counter = field(default_factory=Counter)
-    survivors: dict[str, str] = field(default_factory=dict)  # name -> diff
+    survivors: dict[str, str] = field(default_factory=dict)  # name -> status
+    diffs: dict[str, str] = field(
+        default_factory=dict
+    )  # name -> diff, for the first few
 
     @property
     def caught(self) -> int:
@@ -61,6 +66,8 @@ def write_mutmut_config(project_dir: Path, package: str) -> None:
         "also_copy": "\n" + "\n".join(also_copy),
         # The `python -m` wrapper is shared by every project and has no logic of its own.
         "do_not_mutate": f"src/{package}/__main__.py",
+        # --help prose: no test should pin it word for word (this skips the whole statement).
+        "do_not_mutate_patterns": "\n" + "\n".join(NOT_MUTATED),
     }
     with (project_dir / "setup.cfg").open("w", encoding="utf-8") as out:
         config.write(out)
@@ -72,6 +79,7 @@ def mutation_test(
     kit_root: Path = KIT_ROOT,
     max_children: int | None = None,
     only: list[str] | None = None,
+    show: int = 20,
 ) -> MutationReport:
     """Render PROJECT with its reference solution in WORKDIR, mutate it, and report the score."""
     solved = solved_render(project, workdir, kit_root=kit_root)
