@@ -112,12 +112,10 @@ def mutation_test(
         name, status = match.groups()
         report.statuses[status] += 1
         if status in MISSED:
-            shown = subprocess.run(
-                [*mutmut, "show", name],
-                cwd=solved,
-                env=env,
-                capture_output=True,
-                text=True,
-            )
-            report.survivors[name] = f"({status})\n" + shown.stdout.strip()
+            report.survivors[name] = status
+    for name in list(report.survivors)[:show]:
+        shown = subprocess.run(
+            [*mutmut, "show", name], cwd=solved, env=env, capture_output=True, text=True
+        )
+        report.diffs[name] = shown.stdout.strip()
     return report
