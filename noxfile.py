@@ -1,11 +1,19 @@
 """nox sessions: `nox -l` lists them. Each installs the kit from pyproject.toml and calls it."""
 
+from pathlib import Path
+
 import nox
 
 nox.options.sessions = ["tests", "lint"]
 nox.options.default_venv_backend = "venv"
 
-PROJECTS = ["portscan", "scheduler", "dataproc"]
+# Every finished template: a folder under templates/ (the kit's own layout rule, read without
+# importing the kit, which nox's own environment does not have).
+PROJECTS = sorted(
+    p.name
+    for p in (Path(__file__).parent / "templates").iterdir()
+    if p.is_dir() and not p.name.startswith("_")
+)
 
 
 @nox.session
@@ -44,3 +52,25 @@ def showcase(session: nox.Session) -> None:
     """Benchmark the showcase: intake and site build for 200 submissions (`-- --count N`)."""
     session.install("-e", ".[dev]")
     session.run("python", "benchmarks/showcase_build.py", *session.posargs)
+
+
+@nox.session(default=False, tags=["strength"])
+def mutation(session: nox.Session) -> None:
+    """Mutation-test a project's reference with mutmut: `nox -s mutation -- scheduler`."""
+    if not session.posargs:
+        session.error(
+            f"name a project: nox -s mutation -- PROJECT ({', '.join(PROJECTS)})"
+        )
+    session.install("-e", ".[dev]")
+    session.run("invoke", "mutation", *session.posargs)
+
+
+@nox.session(default=False, tags=["strength"])
+def flakes(session: nox.Session) -> None:
+    """Run a reference suite N times, half loaded: `nox -s flakes -- scheduler --runs 50`."""
+    if not session.posargs:
+        session.error(
+            f"name a project: nox -s flakes -- PROJECT [--runs N] ({', '.join(PROJECTS)})"
+        )
+    session.install("-e", ".[dev]")
+    session.run("invoke", "flakes", *session.posargs)

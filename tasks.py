@@ -184,6 +184,136 @@ def checksums(c, project):
         )
 
 
-ns = Collection(new, demo, verify, bench, checksums)
+@task(
+    name="new",
+    positional=["name"],
+    help={
+        "name": "the new template's folder name, kebab-case (e.g. url-shortener)",
+        "title": "the project's title as learners see it (e.g. 'URL Shortener')",
+    },
+)
+def template_new(c, name, title):
+    """Scaffold templates/NAME and reference/NAME with one example stage that verifies."""
+    from climb_kit.scaffold import new_template
+
+    try:
+        made = new_template(name, title, KIT_ROOT)
+    except KitError as err:
+        raise Exit(f"error: {err}", code=2) from None
+    for folder in made:
+        console.print(f"Created {folder.relative_to(KIT_ROOT)}/")
+    console.print(
+        f"Listed {name} in copier.yml. Next: `invoke verify {name}`, then replace the example "
+        "stage with your own (CONTRIBUTING.md says how)."
+    )
+
+
+def _one_project(project: str) -> str:
+    finished = finished_projects(KIT_ROOT)
+    if project not in finished:
+        raise Exit(
+            f"error: no finished template {project!r}; give one of: {', '.join(finished)}",
+            code=2,
+        )
+    return project
+
+
+@task(
+    positional=["project"],
+    help={
+        "project": "the template whose tests to measure",
+        "max-children": "parallel mutmut workers (default: one per core)",
+        "show": "how many surviving mutants to print in full (default 20)",
+    },
+)
+def mutation(c, project, max_children=None, show=20):
+    """Measure a project's test strength: mutation testing of its reference with mutmut."""
+    import tempfile
+
+    from climb_kit.mutation import mutation_test
+
+    project = _one_project(project)
+    with tempfile.TemporaryDirectory(prefix="climb-mutation-") as scratch:
+        try:
+            report = mutation_test(
+                project,
+                Path(scratch),
+                kit_root=KIT_ROOT,
+                max_children=int(max_children) if max_children else None,
+                show=int(show),
+            )
+        except KitError as err:
+            raise Exit(f"error: {err}", code=2) from None
+    for diff in report.diffs.values():
+        console.print(f"\n{diff}", markup=False, highlight=False)
+    hidden = [name for name in report.survivors if name not in report.diffs]
+    if hidden:
+        console.print(
+            f"\n{len(hidden)} more not caught: " + ", ".join(hidden), markup=False
+        )
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(report.statuses.items()))
+    console.print(
+        f"\n[bold]{project}: mutation score {report.score:.1%}[/] "
+        f"({report.caught} of {report.judged} caught; {counts}); "
+        f"{len(report.survivors)} not caught"
+    )
+
+
+@task(
+    positional=["project"],
+    help={
+        "project": "the template whose reference suite to run again and again",
+        "runs": "how many full runs (default 50; every other one with the other cores busy)",
+    },
+)
+def flakes(c, project, runs=50):
+    """Run a project's reference suite many times, half under load; list tests that ever failed."""
+    import tempfile
+
+    from rich.progress import Progress
+
+    from climb_kit.flakes import hunt_flakes
+
+    project = _one_project(project)
+    if int(runs) < 1:
+        raise Exit("error: --runs must be at least 1", code=2)
+    with (
+        tempfile.TemporaryDirectory(prefix="climb-flakes-") as scratch,
+        Progress(console=console) as progress,
+    ):
+        bar = progress.add_task(f"{project}: full runs", total=int(runs))
+        failed_runs = 0
+
+        def on_run(run, loaded, failed):
+            nonlocal failed_runs
+            failed_runs += bool(failed)
+            progress.update(
+                bar,
+                advance=1,
+                description=f"{project}: full runs ({failed_runs} with failures)",
+            )
+
+        try:
+            report = hunt_flakes(project, Path(scratch), int(runs), KIT_ROOT, on_run)
+        except KitError as err:
+            raise Exit(f"error: {err}", code=2) from None
+    for broken in report.broken_runs:
+        console.print(f"run {broken}", markup=False)
+    for nodeid, where in sorted(report.failures.items()):
+        console.print(
+            f"FLAKY {nodeid}: failed in runs {', '.join(where)}", markup=False
+        )
+    console.print(
+        f"[bold]{project}: {report.runs} runs of {report.tests} tests, "
+        f"{len(report.failures)} tests ever failed, {len(report.broken_runs)} runs broken[/]"
+    )
+    if report.failures or report.broken_runs:
+        raise Exit(code=1)
+
+
+template = Collection("template")
+template.add_task(template_new)
+
+ns = Collection(new, demo, verify, bench, checksums, mutation, flakes, template)
 ns.add_collection(showcase)
 ns.configure({"kit_root": str(KIT_ROOT)})

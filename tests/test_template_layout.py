@@ -11,6 +11,7 @@ import yaml
 
 from climb_kit.checksums import stale_checksums
 from climb_kit.layout import (
+    COMMON_LINKS,
     KIT_ROOT,
     TEMPLATES,
     finished_projects,
@@ -19,21 +20,6 @@ from climb_kit.layout import (
 )
 from climb_kit.learner.integrity import CHECKSUMS, template_drift
 from climb_kit.learner.ownership import learner_paths
-
-# Files every project takes from templates/_common, by symlink (written once, never copied).
-COMMON_LINKS = {
-    "climb": "../../src/climb_kit/learner",
-    "tasks.py": "../_common/project/tasks.py",
-    ".pre-commit-config.yaml": "../_common/project/.pre-commit-config.yaml",
-    ".gitignore.jinja": "../_common/project/gitignore",
-    ".python-version.jinja": "../_common/project/.python-version.jinja",
-    ".github/workflows/ci.yml": "../../../_common/project/.github/workflows/ci.yml",
-    "JOURNAL.md.jinja": "../_common/JOURNAL.md.jinja",
-    "tests/conftest.py": "../../_common/tests/conftest.py",
-    "tests/__init__.py": "../../_common/tests/__init__.py",
-    "tests/teaching.py": "../../_common/tests/teaching.py",
-    "{{_copier_conf.answers_file}}.jinja": "../_common/answers-file.jinja",
-}
 
 
 @pytest.mark.parametrize("project", finished_projects())

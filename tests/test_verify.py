@@ -21,6 +21,7 @@ def verifier(tmp_path):
     return Verifier("scheduler", tmp_path / "work", KIT_ROOT)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("project", finished_projects())
 def test_every_finished_template_is_sound(project):
     checks = verify(project, repeat=2)

@@ -21,9 +21,34 @@ def reference_dir(project: str, kit_root: Path = KIT_ROOT) -> Path:
     return kit_root / "reference" / project
 
 
+# What every template takes from templates/_common/ by symlink (path in the template -> link
+# target), so each shared file is written once. `invoke template.new` makes these links.
+COMMON_LINKS = {
+    "climb": "../../src/climb_kit/learner",
+    "tasks.py": "../_common/project/tasks.py",
+    ".pre-commit-config.yaml": "../_common/project/.pre-commit-config.yaml",
+    ".gitignore.jinja": "../_common/project/gitignore",
+    ".python-version.jinja": "../_common/project/.python-version.jinja",
+    ".github/workflows/ci.yml": "../../../_common/project/.github/workflows/ci.yml",
+    "JOURNAL.md.jinja": "../_common/JOURNAL.md.jinja",
+    "tests/conftest.py": "../../_common/tests/conftest.py",
+    "tests/__init__.py": "../../_common/tests/__init__.py",
+    "tests/teaching.py": "../../_common/tests/teaching.py",
+    "{{_copier_conf.answers_file}}.jinja": "../_common/answers-file.jinja",
+}
+# Every package's `python -m` wrapper, linked from the skeleton and the reference solution.
+MAIN_MODULE = "package/__main__.py"
+
+
 def finished_projects(kit_root: Path = KIT_ROOT) -> list[str]:
-    """Projects whose template folder exists, in the curriculum's order."""
-    return [p for p in ALL_PROJECTS if template_dir(p, kit_root).is_dir()]
+    """Projects whose template folder exists: the curriculum's in its order, then new ones by name."""
+    folders = {
+        p.name
+        for p in (kit_root / TEMPLATES).iterdir()
+        if p.is_dir() and not p.name.startswith("_")
+    }
+    known = [p for p in ALL_PROJECTS if p in folders]
+    return known + sorted(folders - set(ALL_PROJECTS))
 
 
 def package_name(project: str) -> str:
@@ -34,7 +59,7 @@ def package_name(project: str) -> str:
 def copier_available_projects(kit_root: Path = KIT_ROOT) -> list[str]:
     """The projects copier.yml's validator lets through (kept in step with finished_projects)."""
     config = yaml.safe_load((kit_root / "copier.yml").read_text(encoding="utf-8"))
-    match = re.search(r"project not in \[([^\]]*)\]", config["project"]["validator"])
+    match = re.search(r"finished = \[([^\]]*)\]", config["project"]["validator"])
     if not match:
         raise ValueError(
             "copier.yml: the project validator no longer lists the finished projects"

@@ -57,14 +57,16 @@ def render(
 
 
 def check_project(project: str, kit_root: Path = KIT_ROOT) -> None:
-    if project not in ALL_PROJECTS:
+    finished = finished_projects(kit_root)
+    known = [*ALL_PROJECTS, *(p for p in finished if p not in ALL_PROJECTS)]
+    if project not in known:
         raise KitError(
-            f"unknown project {project!r}; the projects are: {', '.join(ALL_PROJECTS)}"
+            f"unknown project {project!r}; the projects are: {', '.join(known)}"
         )
-    if project not in finished_projects(kit_root):
+    if project not in finished:
         raise KitError(
             f"the {project} project is not available yet; "
-            f"the finished projects are: {', '.join(finished_projects(kit_root))}"
+            f"the finished projects are: {', '.join(finished)}"
         )
 
 
