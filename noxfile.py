@@ -5,7 +5,7 @@ import nox
 nox.options.sessions = ["tests", "lint"]
 nox.options.default_venv_backend = "venv"
 
-PROJECTS = ["portscan", "scheduler", "dataproc"]
+PROJECTS = ["portscan", "scheduler", "dataproc", "http-service"]
 
 
 @nox.session

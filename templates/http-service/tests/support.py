@@ -172,7 +172,8 @@ def expect_error(reply: Reply, status: int, rule: str, code: str | None = None) 
         and error["message"]
     ), (
         f"{reply.describe()}\n  expected: the error format "
-        f'{{"error": {{"code": "{code}", "message": "<what went wrong>"}}}}\n  rule: {rule}'
+        + json.dumps({"error": {"code": code, "message": "<what went wrong>"}})
+        + f"\n  rule: {rule}"
     )
     return error
 

@@ -24,7 +24,7 @@ def test_health_answers_200_with_a_json_status(api):
     reply = api.request("GET", "/health")
     expect_status(reply, 200, "GET /health answers 200 while the process runs")
     assert reply.json() == {"status": "ok"}, (
-        f'{reply.describe()}\n  expected: the JSON body {{"status": "ok"}}'
+        f"{reply.describe()}\n  expected: the JSON body " + '{"status": "ok"}'
     )
 
 
@@ -34,7 +34,7 @@ def test_ready_answers_200_once_the_storage_is_open(api):
         reply, 200, "GET /ready answers 200 once the service can take traffic"
     )
     assert reply.json() == {"status": "ready"}, (
-        f'{reply.describe()}\n  expected: the JSON body {{"status": "ready"}}'
+        f"{reply.describe()}\n  expected: the JSON body " + '{"status": "ready"}'
     )
 
 

@@ -8,6 +8,7 @@ Every request here carries a valid key (`Authorization: Bearer <key>`); what hap
 one is stage 5.
 """
 
+import json
 import re
 
 import pytest
@@ -40,7 +41,7 @@ def test_post_keys_creates_a_key_with_its_location(api):
         and isinstance(body.get("id"), str)
         and isinstance(body.get("key"), str)
         and body["key"]
-    ), f'{reply.describe()}\n  expected: {{"id": ..., "owner": "grace", "key": ...}}'
+    ), f"{reply.describe()}\n  expected: " + '{"id": ..., "owner": "grace", "key": ...}'
     assert reply.header("Location") == f"/keys/{body['id']}", (
         f"{reply.describe()}\n  expected: Location: /keys/{body['id']}\n  rule: a 201 says "
         "where the new resource lives"
@@ -142,7 +143,8 @@ def test_an_invalid_link_is_422_naming_the_field(api, key, case):
     fields = error.get("fields")
     assert isinstance(fields, dict) and isinstance(fields.get(field), str), (
         f"{reply.describe()}\n  expected: error.fields to name {field!r} and say what is "
-        f'wrong, e.g. "fields": {{"{field}": "..."}}'
+        + "wrong, e.g. "
+        + json.dumps({"fields": {field: "..."}})
     )
 
 

@@ -114,7 +114,8 @@ def test_metrics_count_requests_by_route_and_status(api, key):
         )
     by_path = [key for key in after if ("route", "/links/measured") in key[1]]
     assert not by_path, (
-        f'series labelled with a raw path: {by_path[:2]}\n  expected: route="/links/{{slug}}" '
+        f"series labelled with a raw path: {by_path[:2]}\n  expected: "
+        + 'route="/links/{slug}" '
         "(one series per route, not one per link: a label per slug grows without bound)"
     )
 
