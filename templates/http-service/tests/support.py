@@ -145,6 +145,16 @@ class Api:
         expect_status(reply, 201, "POST /keys creates a key")
         return reply.json()["key"]
 
+    def fixture_key(self, owner: str = "ada") -> str:
+        """A fresh key for a fixture, which must never fail: when the service cannot make one,
+        a key it does not know, and the test's own first request fails, saying why."""
+        if self.service.problem or not self.service.running:
+            return "no-key-the-service-is-not-up"
+        try:
+            return self.new_key(owner)
+        except (AssertionError, pytest.fail.Exception):
+            return "no-key-post-keys-failed"
+
     def new_link(self, key: str, url: str, slug: str | None = None) -> dict:
         """A fresh link (POST /links must answer 201)."""
         body = {"url": url} if slug is None else {"url": url, "slug": slug}
@@ -188,8 +198,16 @@ def allowed(reply: Reply) -> set[str]:
 # --- raw sockets: requests no polite client sends ---------------------------------------------
 
 
-def connect(port: int) -> socket.socket:
-    return socket.create_connection(("127.0.0.1", port), timeout=WAIT)
+def connect(api: Api) -> socket.socket:
+    """A new connection to the service (which must be up)."""
+    api.service.require_up()
+    try:
+        return socket.create_connection(("127.0.0.1", api.port), timeout=WAIT)
+    except OSError as err:
+        pytest.fail(
+            f"could not connect to the service: {err}\n{api.service.output_tail()}",
+            pytrace=False,
+        )
 
 
 def read_reply(sock: socket.socket, request: str) -> Reply:
@@ -224,11 +242,18 @@ def read_reply(sock: socket.socket, request: str) -> Reply:
     return Reply(request, status, message, rest[:length])
 
 
-def raw_request(port: int, data: bytes, shown: str) -> Reply:
+def raw_request(api: Api, data: bytes, shown: str) -> Reply:
     """Send exactly `data` on a new connection and read the answer."""
-    with connect(port) as sock:
-        sock.sendall(data)
-        return read_reply(sock, shown)
+    with connect(api) as sock:
+        try:
+            sock.sendall(data)
+            return read_reply(sock, shown)
+        except OSError as err:
+            pytest.fail(
+                f"{shown}\n  the connection failed: {type(err).__name__}: {err}\n"
+                f"{api.service.output_tail()}",
+                pytrace=False,
+            )
 
 
 def closed_by_peer(sock: socket.socket) -> bool:

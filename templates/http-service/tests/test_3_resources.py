@@ -28,7 +28,7 @@ def api(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def key(api):
-    return api.new_key("ada")
+    return api.fixture_key("ada")
 
 
 def test_post_keys_creates_a_key_with_its_location(api):

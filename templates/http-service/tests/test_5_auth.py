@@ -21,7 +21,7 @@ def api(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def keys(api):
-    return {"ada": api.new_key("ada"), "bob": api.new_key("bob")}
+    return {"ada": api.fixture_key("ada"), "bob": api.fixture_key("bob")}
 
 
 BAD_CREDENTIALS = {

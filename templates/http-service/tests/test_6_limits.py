@@ -35,7 +35,7 @@ def api(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def key(api):
-    return api.new_key("ada")
+    return api.fixture_key("ada")
 
 
 def head(method: str, path: str, key: str, *extra: str) -> bytes:
@@ -61,7 +61,7 @@ def test_a_declared_oversized_body_is_413_before_it_is_sent(api, key):
     # answer 408 after 2 s instead of 413 at once.
     size = MAX_BODY_BYTES + 1
     reply = raw_request(
-        api.port,
+        api,
         head("POST", "/links", key, f"Content-Length: {size}"),
         f"POST /links with Content-Length: {size} (the body not sent yet)",
     )
@@ -80,7 +80,7 @@ def test_a_chunked_oversized_body_is_413(api, key):
         for i in range(0, len(body), 8192)
     )
     reply = raw_request(
-        api.port,
+        api,
         head("POST", "/links", key, "Transfer-Encoding: chunked")
         + chunks
         + b"0\r\n\r\n",
@@ -97,7 +97,7 @@ def test_a_chunked_oversized_body_is_413(api, key):
 def test_oversized_headers_are_431(api, key):
     extra = [f"X-Padding-{n}: {'p' * 500}" for n in range(20)]  # about 10 KB of headers
     reply = raw_request(
-        api.port,
+        api,
         head("GET", "/health", key, *extra),
         f"GET /health with {len(extra)} headers of 500 bytes (over {MAX_HEADER_BYTES} in all)",
     )
@@ -108,7 +108,7 @@ def test_oversized_headers_are_431(api, key):
 def test_headers_just_under_the_limit_are_fine(api, key):
     extra = [f"X-Padding-{n}: {'p' * 500}" for n in range(12)]  # about 6.3 KB in all
     reply = raw_request(
-        api.port,
+        api,
         head("GET", "/health", key, *extra),
         "GET /health with 6 KB of headers",
     )
@@ -138,7 +138,7 @@ def test_json_nested_too_deeply_is_400_not_a_crash(api, key):
 
 def test_a_slow_client_is_timed_out_and_blocks_no_one(api, key):
     body = b'{"url": "https://example.com/slow", "slug": "slow"}'
-    with connect(api.port) as slow:
+    with connect(api) as slow:
         slow.sendall(
             head(
                 "POST",

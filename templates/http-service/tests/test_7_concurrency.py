@@ -28,7 +28,7 @@ def api(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def key(api):
-    return api.new_key("ada")
+    return api.fixture_key("ada")
 
 
 def together(api, work, clients: int = CLIENTS) -> list:

@@ -53,7 +53,7 @@ def api(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def key(api):
-    return api.new_key("ada")
+    return api.fixture_key("ada")
 
 
 # --- /metrics ----------------------------------------------------------------------------------
@@ -160,7 +160,7 @@ def test_sigterm_lets_the_request_in_flight_finish_and_exits_0(tmp_path):
             "a client sent the head of POST /links and part of its body; then the service "
             "got SIGTERM; then the client sent the rest"
         )
-        with connect(api.port) as client:
+        with connect(api) as client:
             client.sendall(head)
             client.settimeout(1.0)
             try:
