@@ -177,3 +177,21 @@ def test_skeleton_and_reference_differ_only_in_function_bodies(project):
         f"{differ}: signatures, docstrings, data types and imports must match the reference "
         "exactly, so that the diff between them is the learner's work"
     )
+
+
+@pytest.mark.parametrize("project", finished_projects())
+def test_the_service_harness_is_written_once(project):
+    """Projects whose tests run a server take tests/service.py from _common, by symlink."""
+    harness = KIT_ROOT / TEMPLATES / project / "tests" / "service.py"
+    if harness.exists() or harness.is_symlink():
+        assert harness.is_symlink() and os.readlink(harness) == (
+            "../../_common/tests/service.py"
+        )
+    uses = any(
+        "tests.service" in path.read_text(encoding="utf-8")
+        for path in (KIT_ROOT / TEMPLATES / project).rglob("*.py")
+        if path.is_file()
+    )
+    assert uses == harness.exists(), (
+        f"{project}: tests/service.py should be linked exactly when the project uses it"
+    )

@@ -1,0 +1,202 @@
+"""Stage 7 (concurrency): many clients at once, and not one update lost.
+
+Real threads, each with its own connection, hit the service at the same time. N clients
+following one link M times each must leave exactly N x M clicks. Changing a link is
+conditional: GET gives an ETag, PUT must send it back in If-Match (428 without it), and when
+several clients PUT with the same ETag at once, exactly one wins (200, a new ETag) and every
+other gets 412: none overwrites a change it has not seen.
+"""
+
+import http.client
+import json
+import threading
+
+import pytest
+
+from tests.support import WAIT, expect_error, expect_status, running
+
+pytestmark = pytest.mark.stage("concurrency")
+
+CLIENTS = 8
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory):
+    with running(tmp_path_factory.mktemp("concurrency")) as api:
+        yield api
+
+
+@pytest.fixture(scope="module")
+def key(api):
+    return api.fixture_key("ada")
+
+
+def together(api, work, clients: int = CLIENTS) -> list:
+    """Run work(conn, index) in `clients` threads, each on its own open connection, released
+    at the same moment; the results (or the exceptions) in client order."""
+    api.service.require_up()
+    results: list = [None] * clients
+    conns = [
+        http.client.HTTPConnection("127.0.0.1", api.port, timeout=WAIT)
+        for _ in range(clients)
+    ]
+    for conn in conns:
+        conn.connect()
+    start = threading.Barrier(clients)
+
+    def client(index: int) -> None:
+        try:
+            start.wait(WAIT)
+            results[index] = work(conns[index], index)
+        except Exception as err:  # reported by the test, with the others' results
+            results[index] = err
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(WAIT * 6)
+    for conn in conns:
+        conn.close()
+    return results
+
+
+def call(
+    conn, method: str, path: str, body=None, headers=None
+) -> tuple[int, dict, bytes]:
+    data = json.dumps(body).encode() if body is not None else None
+    conn.request(method, path, body=data, headers=headers or {})
+    response = conn.getresponse()
+    return response.status, dict(response.headers), response.read()
+
+
+def test_concurrent_clicks_are_all_counted(api, key):
+    visits = 25
+    api.new_link(key, "https://example.com/popular", "popular")
+
+    def follow(conn, index):
+        return [call(conn, "GET", "/r/popular")[0] for _ in range(visits)]
+
+    results = together(api, follow)
+    statuses = [s for r in results if isinstance(r, list) for s in r]
+    problems = [r for r in results if not isinstance(r, list)]
+    assert not problems and statuses == [307] * (CLIENTS * visits), (
+        f"{CLIENTS} clients x {visits} GET /r/popular at once\n  got statuses "
+        f"{sorted(set(statuses))} and errors {problems[:3]}\n  expected: {CLIENTS * visits} "
+        f"answers, all 307\n{api.service.output_tail()}"
+    )
+    shown = api.request("GET", "/links/popular").json()
+    assert shown.get("clicks") == CLIENTS * visits, (
+        f"{CLIENTS} clients each followed /r/popular {visits} times at once\n  GET "
+        f"/links/popular: {shown}\n  expected: clicks = {CLIENTS * visits}\n  rule: reading the "
+        "count and writing count + 1 in two steps loses the visits that came in between; "
+        "let the database add one in a single statement"
+    )
+
+
+def test_concurrent_creates_all_succeed(api, key):
+    per_client = 10
+
+    def create(conn, index):
+        auth = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+        return [
+            call(
+                conn,
+                "POST",
+                "/links",
+                {"url": f"https://example.com/{index}/{n}", "slug": f"c{index}-{n}"},
+                auth,
+            )[0]
+            for n in range(per_client)
+        ]
+
+    results = together(api, create)
+    statuses = [s for r in results if isinstance(r, list) for s in r]
+    assert statuses == [201] * (CLIENTS * per_client), (
+        f"{CLIENTS} clients x {per_client} POST /links at once (distinct slugs)\n  got "
+        f"statuses {sorted(set(statuses))}, errors "
+        f"{[r for r in results if not isinstance(r, list)][:3]}\n  expected: all 201 (a busy "
+        f"database waits, it does not fail)\n{api.service.output_tail()}"
+    )
+    for index in range(CLIENTS):
+        shown = api.request("GET", f"/links/c{index}-{per_client - 1}")
+        expect_status(shown, 200, "every link created concurrently is there")
+
+
+def test_put_needs_if_match_and_a_current_etag(api, key):
+    api.new_link(key, "https://example.com/v1", "versioned")
+    first = api.request("GET", "/links/versioned")
+    etag = first.header("ETag")
+    assert etag, f"{first.describe()}\n  expected: an ETag header naming this version"
+    reply = api.request(
+        "PUT", "/links/versioned", {"url": "https://example.com/v2"}, key=key
+    )
+    expect_error(
+        reply, 428, "PUT without If-Match could overwrite a change it never saw: 428"
+    )
+    reply = api.request(
+        "PUT",
+        "/links/versioned",
+        {"url": "https://example.com/v2"},
+        headers={"If-Match": etag},
+        key=key,
+    )
+    expect_status(reply, 200, "PUT with the current ETag in If-Match succeeds")
+    new_etag = reply.header("ETag")
+    assert (
+        new_etag
+        and new_etag != etag
+        and reply.json().get("url") == "https://example.com/v2"
+    ), f"{reply.describe()}\n  expected: the new URL and a new ETag (not {etag})"
+    reply = api.request(
+        "PUT",
+        "/links/versioned",
+        {"url": "https://example.com/v3"},
+        headers={"If-Match": etag},
+        key=key,
+    )
+    expect_error(reply, 412, f"the ETag {etag} is stale (the link changed since): 412")
+    shown = api.request("GET", "/links/versioned")
+    assert (
+        shown.json().get("url") == "https://example.com/v2"
+        and shown.header("ETag") == new_etag
+    ), (
+        f"{shown.describe()}\n  expected: url https://example.com/v2 with ETag {new_etag}"
+    )
+
+
+def test_exactly_one_concurrent_writer_wins(api, key):
+    api.new_link(key, "https://example.com/start", "contested")
+    for round_ in range(1, 6):
+        etag = api.request("GET", "/links/contested").header("ETag")
+
+        def write(conn, index, etag=etag):
+            return call(
+                conn,
+                "PUT",
+                "/links/contested",
+                {"url": f"https://example.com/writer-{index}"},
+                {
+                    "Authorization": f"Bearer {key}",
+                    "Content-Type": "application/json",
+                    "If-Match": etag,
+                },
+            )
+
+        results = together(api, write)
+        statuses = [r[0] if isinstance(r, tuple) else repr(r) for r in results]
+        winners = [i for i, s in enumerate(statuses) if s == 200]
+        story = (
+            f"round {round_}: {CLIENTS} clients PUT /links/contested at once, all with "
+            f"If-Match: {etag}\n  got statuses {statuses}"
+        )
+        assert len(winners) == 1 and statuses.count(412) == CLIENTS - 1, (
+            f"{story}\n  expected: exactly one 200 and {CLIENTS - 1} x 412\n  rule: checking "
+            "the ETag and then writing in a second step lets several writers pass the check; "
+            "make the write itself conditional (UPDATE ... WHERE version = ?)"
+        )
+        shown = api.request("GET", "/links/contested").json()
+        assert shown.get("url") == f"https://example.com/writer-{winners[0]}", (
+            f"{story}\n  GET afterwards: {shown}\n  expected: the winner's URL "
+            f"(https://example.com/writer-{winners[0]})"
+        )
