@@ -286,7 +286,7 @@ def _run_stages(
                 or [f"exit code {outcome.exit_code}"]
             )[-1][:300]
         )
-    status.limit = outcome.limit or (result and _limit_from_tests(result.tests)) or ""
+    status.limit = outcome.limit or (result and _limit_from_tests(result)) or ""
     if result is None:
         status.stages = {stage.id: "not run" for stage in stages}
         status.current_stage = stages[0].id
@@ -300,9 +300,11 @@ def _run_stages(
     status.tests_failed = sum(t.outcome != "passed" for t in result.tests)
 
 
-def _limit_from_tests(tests: list[TestRecord]) -> str:
-    for test in tests:
-        text = f"{test.exception}\n{test.failure}"
+def _limit_from_tests(result: RunResult) -> str:
+    """A limit the learner's code ran into inside a test, or while its module was imported."""
+    texts = [f"{test.exception}\n{test.failure}" for test in result.tests]
+    texts += [error.get("failure", "") for error in result.collection_errors]
+    for text in texts:
         for sign, limit in _LIMIT_SIGNS:
             if sign in text:
                 return limit
