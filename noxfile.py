@@ -37,3 +37,10 @@ def bench(session: nox.Session, project: str) -> None:
     """Benchmark the reference solution (`nox -s "bench(scheduler)" -- --sizes 10000,100000`)."""
     session.install("-e", ".[dev]")
     session.run("invoke", "bench", "--project", project, *session.posargs)
+
+
+@nox.session(default=False, tags=["bench"])
+def cohort_bench(session: nox.Session) -> None:
+    """cohort.create for 100 learners vs a loop of `copier copy` CLI calls (`-- --learners N`)."""
+    session.install("-e", ".[dev]")
+    session.run("python", "benchmarks/cohort_create.py", *session.posargs)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..learner.bundle import bundle_stem, check_bundle
 from ..learner.integrity import sha256_of
-from .record import learner_repos, read_cohort, run_git
+from .record import fast_scratch, learner_repos, read_cohort, run_git
 from .sandbox import Isolation, Limits, prepare_scratch, run_sandboxed
 from .status import write_atomically
 
@@ -100,7 +100,9 @@ def collect_learner(
     found = repo / "dist" / f"{stem}.tar.gz"
     if found.is_file():
         return _accept(found, handle, commit, out, "collected")
-    with tempfile.TemporaryDirectory(prefix=f"climb-collect-{handle}-") as scratch_root:
+    with tempfile.TemporaryDirectory(
+        prefix=f"climb-collect-{handle}-", dir=fast_scratch()
+    ) as scratch_root:
         os.chmod(scratch_root, 0o755)  # the sandbox's own user must reach its copy
         scratch = Path(scratch_root) / handle
         run_git(

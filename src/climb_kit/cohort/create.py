@@ -9,10 +9,9 @@ the same commit is a no-op, a push over different history is refused by git).
 Speed: Copier clones the template for every copy and removes the clone afterwards, and asks git
 about `core.fileMode` once per rendered file; for a cohort that is most of the time. Here the tagged
 template is cloned once (with Copier's own clone function) and every render in every worker process
-uses that clone; the per-file git question is skipped when the staging folder is not inside a git
-repository, where Copier's answer is always "nothing to do". Output is byte-identical to the
-`copier copy` CLI (a kit test compares them); should Copier's internals change, the renders fall
-back to plain `run_copy`, slower and still identical.
+uses that clone, and Copier's per-file git question is asked once per repository (copier_speed.py).
+Output is byte-identical to the `copier copy` CLI (a kit test compares them); should Copier's
+internals change, the renders fall back to plain `run_copy`, slower and still identical.
 """
 
 from __future__ import annotations
@@ -33,6 +32,7 @@ from pathlib import Path
 
 from ..layout import KitError
 from ..render import check_project
+from .copier_speed import ask_git_file_mode_once
 from .record import STAGING, Cohort, read_cohort, run_git, write_cohort
 from .roster import Learner
 
@@ -214,6 +214,7 @@ def _clone_template(source: str, version: str, location: Path) -> None:
 
 
 def _start_worker(source: str, version: str, clone: str) -> None:
+    ask_git_file_mode_once()
     _shared.update(source=source, version=version, clone=Path(clone))
     _shared["worker_class"] = _fast_worker_class(source, version, Path(clone))
 
@@ -229,27 +230,13 @@ def _fast_worker_class(source: str, version: str, clone: Path):
     template = Template(url=source, ref=version)
     # The clone Copier would make for this copy, made once (see the module's docstring).
     template.__dict__["local_abspath"] = clone.resolve()
-    outside_git = (
-        subprocess.run(
-            ["git", "rev-parse", "--git-dir"],
-            cwd=clone.parent,
-            capture_output=True,
-        ).returncode
-        != 0
-    )
 
     class CohortWorker(Worker):
         @property
         def template(self):
             return template
 
-        def _sync_git_index_executable_bit(self, dst_relpath, src_mode):
-            if not outside_git:
-                super()._sync_git_index_executable_bit(dst_relpath, src_mode)
-
-    if not isinstance(vars(Worker).get("template"), cached_property) or not hasattr(
-        Worker, "_sync_git_index_executable_bit"
-    ):
+    if not isinstance(vars(Worker).get("template"), cached_property):
         return None
     return CohortWorker
 

@@ -33,7 +33,7 @@ from ..learner.answers import ANSWERS_FILE
 from ..learner.integrity import CHECKSUMS, parse_checksums, sha256_of
 from ..learner.runner import RunResult, TestRecord, judge_stages, stage_status
 from ..learner.stages import StageFile, StageFileError, parse_stages
-from .record import Cohort, learner_repos, read_cohort, run_git
+from .record import Cohort, fast_scratch, learner_repos, read_cohort, run_git
 from .sandbox import Isolation, Limits, prepare_scratch, run_sandboxed
 
 REPORT = ".climb-status-report.json"
@@ -173,7 +173,7 @@ def grade_learner(
         status.problem = f"cannot read the repository: {err}".splitlines()[0]
         return status
     with tempfile.TemporaryDirectory(
-        prefix=f"climb-status-{repo.name}-"
+        prefix=f"climb-status-{repo.name}-", dir=fast_scratch()
     ) as scratch_root:
         os.chmod(scratch_root, 0o755)  # the sandbox's own user must reach its copy
         scratch = Path(scratch_root) / repo.name

@@ -29,8 +29,9 @@ from ..learner.update import (
     preflight,
 )
 from ..snapshot import GIT_ENV
+from .copier_speed import ask_git_file_mode_once
 from .create import push_repo
-from .record import learner_repos, read_cohort, run_git
+from .record import learner_repos, read_cohort, run_git, use_fast_scratch
 
 
 @dataclass(frozen=True)
@@ -60,13 +61,18 @@ def update_cohort(
     on_start(len(repos))
     results = []
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(repos) or 1))
-    with ProcessPoolExecutor(jobs) as pool:
+    with ProcessPoolExecutor(jobs, initializer=_start_worker) as pool:
         futures = [pool.submit(update_learner, repo, to, cohort) for repo in repos]
         for future in as_completed(futures):
             updated = future.result()
             results.append(updated)
             on_done(updated)
     return sorted(results, key=lambda updated: updated.handle.lower())
+
+
+def _start_worker() -> None:
+    use_fast_scratch()
+    ask_git_file_mode_once()
 
 
 def update_learner(repo: Path, to: str, cohort=None) -> Updated:
