@@ -37,6 +37,7 @@ from .record import Cohort, fast_scratch, learner_repos, read_cohort, run_git
 from .sandbox import Isolation, Limits, prepare_scratch, run_sandboxed
 
 REPORT = ".climb-status-report.json"
+RESULT_FILE = "climb-result.json"  # what the learner's CI uploads (climb.result)
 STALE_DAYS = 7
 
 # What a test's failure says when the sandbox, not the learner's logic, stopped it.
@@ -309,6 +310,54 @@ def _limit_from_tests(result: RunResult) -> str:
             if sign in text:
                 return limit
     return ""
+
+
+def statuses_from_results(into: Path, results: Path) -> list[LearnerStatus]:
+    """The cohort's table from the learners' own CI results (`climb-result.json`), no test run.
+
+    Each learner's file is `RESULTS/<handle>.json` or `RESULTS/<handle>/climb-result.json` (what
+    `gh run download --name climb-result --dir RESULTS/<handle>` leaves).
+    """
+    statuses = []
+    for repo in learner_repos(Path(into)):
+        status = LearnerStatus(handle=repo.name)
+        candidates = [
+            Path(results) / f"{repo.name}.json",
+            Path(results) / repo.name / RESULT_FILE,
+        ]
+        found = next((path for path in candidates if path.is_file()), None)
+        if found is None:
+            status.problem = "no CI result found"
+        else:
+            _fill_from_result(status, found)
+        statuses.append(status)
+    return sorted(statuses, key=lambda status: status.progress)
+
+
+def _fill_from_result(status: LearnerStatus, path: Path) -> None:
+    try:
+        document = json.loads(path.read_text("utf-8"))
+        if document.get("format_version") != 1:
+            raise ValueError(f"format_version {document.get('format_version')!r}")
+        if str(document["github_handle"]).lower() != status.handle.lower():
+            raise ValueError(f"the file is for {document['github_handle']!r}")
+        stages = document["stages"]
+        status.name = str(document["learner_name"])
+        status.template_version = str(document["template_version"])
+        status.last_commit = str(document["committed_at"])
+        status.stages = {str(s["id"]): str(s["status"]) for s in stages}
+        status.stages_total = len(stages)
+        status.stages_passed = sum(s["status"] == "passed" for s in stages)
+        status.current_stage = next(
+            (str(s["id"]) for s in stages if s["status"] == "failing"), ""
+        )
+        status.tests_passed = int(document["tests_passed"])
+        status.tests_failed = int(document["tests_failed"])
+        status.tampered = [str(path) for path in document["tampered"]]
+        datetime.fromisoformat(status.last_commit)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+        status.problem = f"unusable CI result {path.name}: {err}"
+        status.last_commit = ""
 
 
 # -- reports ------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from .dashboard import dashboard_html, status_table
 from .record import learner_repos, read_cohort
 from .roster import RosterError, read_roster
 from .sandbox import probe
-from .status import grade_cohort, status_csv, write_atomically
+from .status import grade_cohort, status_csv, statuses_from_results, write_atomically
 from .update import update_cohort
 
 
@@ -106,35 +106,53 @@ def create(c, roster, project, into, remote_url_template="", jobs=None, template
         "number of stages)",
         "jobs": "learners graded in parallel (default: the number of CPUs)",
         "fetch": "fetch each repository's remote first and grade its main branch",
+        "results": "read the learners' CI results (climb-result.json files) from this folder "
+        "instead of running their tests",
     }
 )
-def status(c, into, html=None, csv=None, stage_seconds=60.0, jobs=None, fetch=False):
+def status(
+    c,
+    into,
+    html=None,
+    csv=None,
+    stage_seconds=60.0,
+    jobs=None,
+    fetch=False,
+    results=None,
+):
     """Grade every learner's last commit in a sandbox: progress table, CSV, HTML."""
     try:
         cohort = read_cohort(Path(into))
         total = len(learner_repos(Path(into)))
     except KitError as err:
         raise Exit(f"error: {err}", code=2) from None
-    isolation = probe()
-    if isolation.warning:
-        console.print(f"[yellow]{isolation.warning}[/]")
-    with _progress("Grading") as (progress, bar):
-        progress.update(bar, total=total)
-        statuses = grade_cohort(
-            Path(into),
-            isolation,
-            stage_seconds=float(stage_seconds),
-            jobs=_jobs(jobs),
-            fetch=fetch,
-            on_done=lambda s: progress.advance(bar),
-        )
+    if results:
+        if not Path(results).is_dir():
+            raise Exit(f"error: {results} is not a folder of CI results", code=2)
+        isolation_level = "none: results from the learners' CI"
+        statuses = statuses_from_results(Path(into), Path(results))
+    else:
+        isolation = probe()
+        isolation_level = isolation.level
+        if isolation.warning:
+            console.print(f"[yellow]{isolation.warning}[/]")
+        with _progress("Grading") as (progress, bar):
+            progress.update(bar, total=total)
+            statuses = grade_cohort(
+                Path(into),
+                isolation,
+                stage_seconds=float(stage_seconds),
+                jobs=_jobs(jobs),
+                fetch=fetch,
+                on_done=lambda s: progress.advance(bar),
+            )
     console.print(status_table(statuses))
     if csv:
         write_atomically(Path(csv), status_csv(statuses))
         console.print(f"CSV: {csv}")
     if html:
         write_atomically(
-            Path(html), dashboard_html(statuses, cohort.project, isolation.level)
+            Path(html), dashboard_html(statuses, cohort.project, isolation_level)
         )
         console.print(f"Dashboard: {html}")
 
