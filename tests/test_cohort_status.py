@@ -185,3 +185,26 @@ def test_the_sandbox_blocks_the_network_but_keeps_loopback(tmp_path, isolation):
     )
     assert done.exit_code == 0, done.output
     assert done.output.split() == ["loopback", "ok", "blocked", "101"]
+
+
+def test_status_with_fetch_grades_what_the_learner_pushed(
+    kit_source, tmp_path, isolation
+):
+    remote = tmp_path / "remotes" / "scheduler-ada.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    into = tmp_path / "cohort"
+    url = str(tmp_path / "remotes") + "/{project}-{handle}.git"
+    create_cohort([Learner(2, "Ada", "ada")], "scheduler", into, kit_source, url)
+    # Ada works in her own clone and pushes; the facilitator's copy is one commit behind.
+    laptop = tmp_path / "laptop"
+    subprocess.run(
+        ["git", "clone", "-q", "-b", "main", str(remote), str(laptop)], check=True
+    )
+    partial_solution(reference_dir("scheduler"), laptop, "scheduler", 1)
+    git(laptop, "commit", "-qam", "Stage 1")
+    git(laptop, "push", "-q", "origin", "main")
+
+    [local] = grade_cohort(into, isolation, stage_seconds=20, jobs=1)
+    [fetched] = grade_cohort(into, isolation, stage_seconds=20, jobs=1, fetch=True)
+    assert (local.stages_passed, fetched.stages_passed) == (0, 1)
+    assert fetched.current_stage == "fcfs"

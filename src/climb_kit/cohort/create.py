@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from ..layout import KitError
+from ..layout import KIT_ROOT, KitError
+from ..learner.update import _is_local
 from ..render import check_project
 from .copier_speed import ask_git_file_mode_once
 from .record import STAGING, Cohort, read_cohort, run_git, write_cohort
@@ -46,10 +47,6 @@ class Made:
     state: str  # created, existed or failed
     pushed: str = ""  # "" (no remote), "pushed" or the reason the push failed
     problem: str = ""
-
-
-def _is_local(source: str) -> bool:
-    return "://" not in source and "@" not in source.split("/")[0]
 
 
 def template_version(source: str) -> str:
@@ -118,7 +115,7 @@ def create_cohort(
 ) -> list[Made]:
     """Make every learner's repository that is not there yet; push when a remote is given."""
     source = plain_source(source)
-    check_project(project, Path(source) if _is_local(source) else Path.cwd())
+    check_project(project, Path(source) if _is_local(source) else KIT_ROOT)
     _check_remote_template(remote_url_template)
     into = Path(into).resolve()
     version = template_version(source)

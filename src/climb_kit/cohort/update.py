@@ -30,7 +30,7 @@ from ..learner.update import (
 )
 from ..snapshot import GIT_ENV
 from .copier_speed import ask_git_file_mode_once
-from .create import push_repo
+from .create import cohort_lock, push_repo
 from .record import learner_repos, read_cohort, run_git, use_fast_scratch
 
 
@@ -61,7 +61,10 @@ def update_cohort(
     on_start(len(repos))
     results = []
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(repos) or 1))
-    with ProcessPoolExecutor(jobs, initializer=_start_worker) as pool:
+    with (
+        cohort_lock(into),
+        ProcessPoolExecutor(jobs, initializer=_start_worker) as pool,
+    ):
         futures = [pool.submit(update_learner, repo, to, cohort) for repo in repos]
         for future in as_completed(futures):
             updated = future.result()
