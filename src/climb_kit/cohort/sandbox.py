@@ -12,7 +12,9 @@ The strongest isolation this machine allows is chosen once (`probe`):
   wherever the facilitator can.
 Every level adds resource limits (CPU seconds, address space, file size, processes), a wall-clock
 limit and an output cap enforced by the parent, which kills the whole process group (and, with
-namespaces, the whole PID namespace) on any breach.
+namespaces, the whole PID namespace) on any breach. Where the machine lets us make a memory cgroup
+(as root, cgroup v1 or v2), each run also gets one: the address-space limit is per process, so
+without it a learner's code could fork its way to many times the memory limit in all.
 """
 
 from __future__ import annotations
@@ -51,7 +53,10 @@ SETUP_FAILED = 97
 class Limits:
     wall_seconds: float = 300.0
     cpu_seconds: int = 300
-    memory_bytes: int = 2 << 30
+    memory_bytes: int = 2 << 30  # per process (address space)
+    total_memory_bytes: int = (
+        3 << 30
+    )  # every process of the run together (memory cgroup)
     file_bytes: int = 64 << 20
     tmp_bytes: int = 64 << 20
     output_bytes: int = 1 << 20
@@ -136,8 +141,10 @@ def _own_processes() -> int:
     return count
 
 
-def _set_limits(limits: Limits, processes: int):
+def _set_limits(limits: Limits, processes: int, cgroup: MemoryCgroup | None):
     def apply() -> None:
+        if cgroup is not None:
+            cgroup.enter()
         for which, value in (
             (resource.RLIMIT_CPU, limits.cpu_seconds),
             (resource.RLIMIT_AS, limits.memory_bytes),
@@ -174,20 +181,31 @@ def run_sandboxed(
     processes = limits.processes
     if level != "namespaces":  # RLIMIT_NPROC counts every process of our own user
         processes += _own_processes()
-    started = time.monotonic()
-    process = subprocess.Popen(
-        _wrapped(level, command, scratch, slot, limits),
-        cwd=scratch,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        preexec_fn=_set_limits(limits, processes),
+    cgroup = MemoryCgroup.create(
+        f"climb-{os.getpid()}-{slot}-{time.monotonic_ns()}", limits.total_memory_bytes
     )
-    output, limit = _read_capped(process, limits, started)
-    exit_code = process.wait()
-    _kill(process)  # anything the run left behind in its process group
+    started = time.monotonic()
+    try:
+        process = subprocess.Popen(
+            _wrapped(level, command, scratch, slot, limits),
+            cwd=scratch,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_set_limits(limits, processes, cgroup),
+        )
+        output, limit = _read_capped(process, limits, started)
+        exit_code = process.wait()
+        _kill(process)  # anything the run left behind in its process group
+        if (
+            cgroup is not None and cgroup.hit_limit()
+        ):  # the likeliest cause of a stall too
+            limit = f"memory limit ({limits.total_memory_bytes >> 20} MiB in all)"
+    finally:
+        if cgroup is not None:
+            cgroup.remove()
     if not limit and exit_code in (
         -signal.SIGXCPU,
         -signal.SIGKILL,
@@ -243,8 +261,96 @@ def _kill(process: subprocess.Popen) -> None:
         pass
 
 
+class MemoryCgroup:
+    """A memory cgroup of its own for one run (None from `create` where none can be made)."""
+
+    def __init__(self, path: Path, version: int):
+        self.path = path
+        self.version = version
+
+    @classmethod
+    def create(cls, name: str, memory_bytes: int) -> MemoryCgroup | None:
+        try:
+            lines = Path("/proc/self/cgroup").read_text().splitlines()
+        except OSError:
+            return None
+        for line in lines:
+            _, controllers, where = line.split(":", 2)
+            if "memory" in controllers.split(","):
+                base, version, limit = (
+                    Path("/sys/fs/cgroup/memory"),
+                    1,
+                    "memory.limit_in_bytes",
+                )
+                break
+        else:
+            base, version, limit = Path("/sys/fs/cgroup"), 2, "memory.max"
+            where = next((line[3:] for line in lines if line.startswith("0::")), "")
+        path = base / where.lstrip("/") / name
+        try:
+            path.mkdir()
+        except OSError:
+            return None
+        cgroup = cls(path, version)
+        try:
+            (path / limit).write_text(str(memory_bytes))
+        except OSError:
+            cgroup.remove()
+            return None
+        return cgroup
+
+    def enter(self) -> None:
+        """Move the calling process (a child, before it runs the command) into the cgroup."""
+        (self.path / "cgroup.procs").write_text("0")
+
+    def hit_limit(self) -> bool:
+        try:
+            if self.version == 1:
+                return int((self.path / "memory.failcnt").read_text()) > 0
+            events = (self.path / "memory.events").read_text().split()
+            return int(events[events.index("oom_kill") + 1]) > 0
+        except (OSError, ValueError):
+            return False
+
+    def remove(self) -> None:
+        """Kill whatever is left in the cgroup and remove it (dying processes get 10 s)."""
+        for _ in range(200):
+            try:
+                pids = (self.path / "cgroup.procs").read_text().split()
+            except OSError:
+                return
+            for pid in pids:
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except (ProcessLookupError, ValueError):
+                    pass
+            try:
+                self.path.rmdir()
+                return
+            except OSError:
+                time.sleep(0.05)
+
+
 def probe() -> Isolation:
     """The strongest isolation that works here, tried with a real command."""
+    level, problems = _probe_level()
+    cgroup = MemoryCgroup.create(f"climb-probe-{os.getpid()}", 1 << 30)
+    if cgroup is not None:
+        cgroup.remove()
+    else:
+        problems.append(
+            "no memory cgroup can be made here, so memory is capped per process only"
+        )
+    if level == "limits only":
+        return Isolation(
+            level,
+            "warning: learner code runs WITHOUT network or file-system isolation "
+            f"({'; '.join(problems)}); only time, memory, process and output limits apply",
+        )
+    return Isolation(level, f"warning: {problems[-1]}" if problems else "")
+
+
+def _probe_level() -> tuple[str, list[str]]:
     tried = []
     candidates = []
     if os.geteuid() == 0 and all(shutil.which(t) for t in ("unshare", "setpriv", "ip")):
@@ -268,12 +374,8 @@ def probe() -> Isolation:
                 Isolation(level),
             )
         if outcome.exit_code == 0 and outcome.output.strip() == "probe":
-            return Isolation(level)
+            return level, tried
         tried.append(
             f"{level} failed here: {outcome.output.strip()[-200:] or outcome.exit_code}"
         )
-    return Isolation(
-        "limits only",
-        "warning: learner code runs WITHOUT network or file-system isolation "
-        f"({'; '.join(tried)}); only time, memory, process and output limits apply",
-    )
+    return "limits only", tried
