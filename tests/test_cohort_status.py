@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -228,3 +231,69 @@ def test_status_with_fetch_grades_what_the_learner_pushed(
     [fetched] = grade_cohort(into, isolation, stage_seconds=20, jobs=1, fetch=True)
     assert (local.stages_passed, fetched.stages_passed) == (0, 1)
     assert fetched.current_stage == "fcfs"
+
+
+BWRAP_CHECK = """
+import json, sys
+from pathlib import Path
+from climb_kit.cohort.sandbox import Limits, probe, run_sandboxed
+
+scratch, outside, shared_tmp = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+code = (
+    "import socket\\n"
+    "server = socket.create_server(('127.0.0.1', 0))\\n"
+    "socket.create_connection(server.getsockname(), timeout=3).close()\\n"
+    "open('inside.txt', 'w').write('ok')\\n"
+    "open(%r, 'w').write('kept in the sandbox')\\n"
+    "for attempt in (lambda: socket.create_connection(('192.0.2.1', 80), timeout=3),\\n"
+    "                lambda: open(%r, 'w')):\\n"
+    "    try:\\n"
+    "        attempt()\\n"
+    "    except OSError as err:\\n"
+    "        print(err.errno)\\n"
+) % (shared_tmp, outside)
+isolation = probe()
+done = run_sandboxed([sys.executable, "-c", code], scratch, {"PATH": "/usr/bin:/bin"},
+                     Limits(wall_seconds=60), isolation)
+print(json.dumps({"level": isolation.level, "output": done.output, "exit": done.exit_code}))
+"""
+
+
+def test_without_root_bubblewrap_isolates_as_well():
+    """As a plain user: loopback works, the network does not, nothing outside is writable."""
+    uid = UID_BASE + 99
+    # Not under pytest's tmp_path: its root-only parent would stop the plain user at the door.
+    home = Path(tempfile.mkdtemp(prefix="climb-bwrap-test-"))
+    # A folder the user owns outside /tmp (the sandbox's /tmp is its own): the kit's venv.
+    owned = Path(tempfile.mkdtemp(prefix="climb-bwrap-test-", dir=sys.prefix))
+    try:
+        os.chmod(home, 0o755)
+        scratch = home / "scratch"
+        scratch.mkdir()
+        outside, shared_tmp = owned / "outside.txt", home / "in-tmp.txt"
+        command = [
+            sys.executable,
+            "-c",
+            BWRAP_CHECK,
+            *map(str, (scratch, outside, shared_tmp)),
+        ]
+        if os.geteuid() == 0:
+            for path in (home, scratch, owned):
+                os.chown(path, uid, uid)
+            command = [
+                "setpriv",
+                f"--reuid={uid}",
+                f"--regid={uid}",
+                "--clear-groups",
+            ] + command
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        result = json.loads(done.stdout.splitlines()[-1])
+        assert result["level"] == "bwrap"
+        assert result["exit"] == 0, result["output"]
+        assert result["output"].split() == ["101", "30"]  # ENETUNREACH, EROFS
+        assert (scratch / "inside.txt").read_text() == "ok"
+        assert not outside.exists() and not shared_tmp.exists()
+    finally:
+        shutil.rmtree(home)
+        shutil.rmtree(owned)
