@@ -65,26 +65,3 @@ def tree_snapshot(root: Path) -> dict[str, tuple[int, bytes]]:
             else:
                 found[key] = (path.stat().st_mode & 0o111, path.read_bytes())
     return found
-
-
-def partial_solution(
-    reference: Path, project_root: Path, package: str, stages: int
-) -> list[str]:
-    """Copy the reference modules of the first `stages` stages into a learner's project.
-
-    A module belongs to the highest stage its skeleton's NotImplementedError messages name
-    ("Stage 3 (sjf): ..."); modules with no stage work are left alone.
-    """
-    import re
-    import shutil
-
-    copied = []
-    for skeleton in sorted((project_root / "src" / package).glob("*.py")):
-        named = [
-            int(n) for n in re.findall(r"Stage (\d+) \(", skeleton.read_text("utf-8"))
-        ]
-        if named and max(named) <= stages:
-            solved = reference / "solution" / "src" / package / skeleton.name
-            shutil.copyfile(solved, skeleton)
-            copied.append(skeleton.name)
-    return copied

@@ -12,11 +12,9 @@ from climb_kit.cohort.collect import collect_cohort
 from climb_kit.cohort.create import create_cohort
 from climb_kit.cohort.roster import Learner
 from climb_kit.cohort.sandbox import probe
-from climb_kit.layout import reference_dir
 from climb_kit.learner.bundle import check_bundle
 from climb_kit.learner.package import build_package
-
-from .helpers import partial_solution
+from climb_kit.reference import overlay_first_stages
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +42,7 @@ def test_bundles_are_found_or_built_then_verified_into_one_csv(kit_source, tmp_p
     forged.parent.mkdir()
     forged.write_bytes(packed.read_bytes())
     # silent passed two stages but wrote nothing in the journal: packaging refuses.
-    partial_solution(reference_dir("scheduler"), into / "silent", "scheduler", 2)
+    overlay_first_stages("scheduler", into / "silent", 2)
     git(into / "silent", "commit", "-qam", "Stages 1 and 2")
 
     results = {c.handle: c for c in collect_cohort(into, out, probe(), jobs=2)}

@@ -13,9 +13,7 @@ from climb_kit.cohort.roster import parse_roster
 from climb_kit.cohort.sandbox import probe
 from climb_kit.cohort.status import grade_cohort
 from climb_kit.cohort.update import update_cohort
-from climb_kit.layout import reference_dir
-
-from .helpers import partial_solution
+from climb_kit.reference import overlay_first_stages
 
 pytestmark = pytest.mark.slow
 
@@ -74,12 +72,14 @@ def test_a_thirty_learner_cohort_from_create_to_update(kit_source, tmp_path):
     for index, learner in enumerate(learners):
         repo = into / learner.handle
         reached = stages_reached(index)
-        if partial_solution(reference_dir("scheduler"), repo, "scheduler", reached):
+        if overlay_first_stages("scheduler", repo, reached):
             git(repo, "commit", "-qam", f"Stages 1 to {reached}")
         expected[learner.handle] = reached
     readme = into / CONFLICTED / "README.md"
     readme.write_text(
-        readme.read_text("utf-8").replace("# Mini OS Scheduler\n", "# My own scheduler\n"),
+        readme.read_text("utf-8").replace(
+            "# Mini OS Scheduler\n", "# My own scheduler\n"
+        ),
         "utf-8",
     )
     git(into / CONFLICTED, "commit", "-qam", "My title")
@@ -89,7 +89,9 @@ def test_a_thirty_learner_cohort_from_create_to_update(kit_source, tmp_path):
     assert {s.handle: s.stages_passed for s in statuses} == expected
     assert {s.template_version for s in statuses} == {"v1.0.0"}
     assert [s for s in statuses if s.tampered or s.limit or s.problem] == []
-    assert [s.stages_passed for s in statuses] == sorted(expected.values(), reverse=True)
+    assert [s.stages_passed for s in statuses] == sorted(
+        expected.values(), reverse=True
+    )
 
     release_fix(kit)
     (into / DIRTY / "notes.txt").write_text("not committed yet\n", "utf-8")
@@ -104,20 +106,30 @@ def test_a_thirty_learner_cohort_from_create_to_update(kit_source, tmp_path):
     assert cleanly == set(expected) - {CONFLICTED, DIRTY}
     for handle in expected:
         repo = into / handle
-        assert learner_files(repo) == owned_before[handle], f"{handle}: learner files touched"
+        assert learner_files(repo) == owned_before[handle], (
+            f"{handle}: learner files touched"
+        )
         status = git(repo, "status", "--porcelain")
         assert status == ("?? notes.txt\n" if handle == DIRTY else ""), handle
     for handle in cleanly:
         assert "to v1.0.1" in git(into / handle, "log", "-1", "--format=%s")
-        assert (into / handle / "README.md").read_text("utf-8").startswith(
-            "# Mini OS Scheduler (v1.0.1)\n"
+        assert (
+            (into / handle / "README.md")
+            .read_text("utf-8")
+            .startswith("# Mini OS Scheduler (v1.0.1)\n")
         )
-    assert (into / CONFLICTED / "README.md").read_text("utf-8").startswith(
-        "# My own scheduler\n"
+    assert (
+        (into / CONFLICTED / "README.md")
+        .read_text("utf-8")
+        .startswith("# My own scheduler\n")
     )
 
-    again = {s.handle: s for s in grade_cohort(into, isolation, stage_seconds=20, jobs=2)}
+    again = {
+        s.handle: s for s in grade_cohort(into, isolation, stage_seconds=20, jobs=2)
+    }
     assert {h: s.stages_passed for h, s in again.items()} == expected
     assert {h for h, s in again.items() if s.template_version == "v1.0.1"} == cleanly
-    assert again[CONFLICTED].template_version == again[DIRTY].template_version == "v1.0.0"
+    assert (
+        again[CONFLICTED].template_version == again[DIRTY].template_version == "v1.0.0"
+    )
     assert [s for s in again.values() if s.tampered or s.limit or s.problem] == []
