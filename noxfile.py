@@ -41,6 +41,6 @@ def bench(session: nox.Session, project: str) -> None:
 
 @nox.session(default=False, tags=["bench"])
 def cohort_bench(session: nox.Session) -> None:
-    """cohort.create for 100 learners vs a loop of `copier copy` CLI calls (`-- --learners N`)."""
+    """cohort.create (100 learners) vs a loop of `copier copy` calls, then cohort.status (30)."""
     session.install("-e", ".[dev]")
-    session.run("python", "benchmarks/cohort_create.py", *session.posargs)
+    session.run("invoke", "cohort.bench", *session.posargs)

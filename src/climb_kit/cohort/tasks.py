@@ -227,17 +227,28 @@ def collect(c, into, out, jobs=None):
 @task(
     help={
         "learners": "how many learners to create (default 100)",
+        "status-learners": "how many learners to grade in the status timing (default 30)",
         "project": "which project (default: scheduler)",
     }
 )
-def bench(c, learners=100, project="scheduler"):
-    """Time cohort.create against a plain loop of `copier copy` CLI calls (same run)."""
-    script = KIT_ROOT / "benchmarks" / "cohort_create.py"
-    code = subprocess.run(
-        [sys.executable, str(script), "--learners", str(learners), "--project", project]
-    ).returncode
-    if code:
-        raise Exit(code=code)
+def bench(c, learners=100, status_learners=30, project="scheduler"):
+    """Time cohort.create against a loop of `copier copy` calls, then cohort.status."""
+    for script, count in (
+        ("cohort_create.py", learners),
+        ("cohort_status.py", status_learners),
+    ):
+        code = subprocess.run(
+            [
+                sys.executable,
+                str(KIT_ROOT / "benchmarks" / script),
+                "--learners",
+                str(count),
+                "--project",
+                project,
+            ]
+        ).returncode
+        if code:
+            raise Exit(code=code)
 
 
 cohort = Collection("cohort", create, status, update, collect, bench)
