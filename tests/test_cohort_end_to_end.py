@@ -13,6 +13,7 @@ from climb_kit.cohort.roster import parse_roster
 from climb_kit.cohort.sandbox import probe
 from climb_kit.cohort.status import grade_cohort
 from climb_kit.cohort.update import update_cohort
+from climb_kit.layout import KitError
 from climb_kit.reference import overlay_first_stages
 
 pytestmark = pytest.mark.slow
@@ -97,6 +98,10 @@ def test_a_thirty_learner_cohort_from_create_to_update(kit_source, tmp_path):
     (into / DIRTY / "notes.txt").write_text("not committed yet\n", "utf-8")
     owned_before = {handle: learner_files(into / handle) for handle in expected}
 
+    with pytest.raises(
+        KitError, match="has no version 'v9.9.9'; its versions: v1.0.0, v1.0.1"
+    ):
+        update_cohort(into, "v9.9.9")
     updates = {u.handle: u for u in update_cohort(into, "v1.0.1", jobs=2)}
     assert updates[CONFLICTED].state == "conflicts"
     assert updates[CONFLICTED].files == ["README.md"]

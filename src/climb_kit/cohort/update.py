@@ -21,10 +21,12 @@ from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..layout import KitError
 from ..learner.update import (
     UpdateError,
     _rollback,
     apply_update,
+    check_ref,
     plan_update,
     preflight,
 )
@@ -57,6 +59,10 @@ def update_cohort(
     """Update every learner repository in `into` to template version `to`."""
     into = Path(into).resolve()
     cohort = read_cohort(into)
+    try:  # one clear error for a version that does not exist, not one per learner
+        check_ref(cohort.template, to)
+    except UpdateError as err:
+        raise KitError(str(err)) from None
     repos = learner_repos(into)
     on_start(len(repos))
     results = []
