@@ -74,3 +74,10 @@ def flakes(session: nox.Session) -> None:
         )
     session.install("-e", ".[dev]")
     session.run("invoke", "flakes", *session.posargs)
+
+
+@nox.session(default=False, tags=["bench"])
+def cohort_bench(session: nox.Session) -> None:
+    """cohort.create (100 learners) vs a loop of `copier copy` calls, then cohort.status (30)."""
+    session.install("-e", ".[dev]")
+    session.run("invoke", "cohort.bench", *session.posargs)

@@ -10,6 +10,7 @@ from pathlib import Path
 from invoke import Collection, Exit, task
 
 from climb_kit.checksums import write_checksums
+from climb_kit.cohort.tasks import cohort
 from climb_kit.layout import KitError, finished_projects
 from climb_kit.render import SAMPLE_LEARNER, new_project, render
 from climb_kit.report import check_line, console, verify_table
@@ -316,4 +317,5 @@ template.add_task(template_new)
 
 ns = Collection(new, demo, verify, bench, checksums, mutation, flakes, template)
 ns.add_collection(showcase)
+ns.add_collection(cohort)
 ns.configure({"kit_root": str(KIT_ROOT)})

@@ -27,3 +27,41 @@ def run_in(project: Path, *args: str, env: dict | None = None, timeout: float = 
         timeout=timeout,
         stdin=subprocess.DEVNULL,
     )
+
+
+def copier_cli_copy(source: Path, dest: Path, project: str, answers: dict) -> None:
+    """What a learner types: `copier copy --data ... SOURCE DEST` (the CLI, a process of its own)."""
+    data = [
+        arg for key, value in answers.items() for arg in ("--data", f"{key}={value}")
+    ]
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "copier"),
+            "copy",
+            "--quiet",
+            "--defaults",
+            "--data",
+            f"project={project}",
+            *data,
+            str(source),
+            str(dest),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+def tree_snapshot(root: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file below `root` but .git/: (executable bit, bytes, or the link target for a link)."""
+    found = {}
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d != ".git"]
+        for name in files:
+            path = Path(folder) / name
+            key = path.relative_to(root).as_posix()
+            if path.is_symlink():
+                found[key] = (-1, os.readlink(path).encode())
+            else:
+                found[key] = (path.stat().st_mode & 0o111, path.read_bytes())
+    return found

@@ -17,6 +17,7 @@ from . import display
 from .hints import reveal_next, revealed
 from .integrity import template_drift
 from .journal import JOURNAL, add_entry, read_journal
+from .result import RESULT_ENV, result_document, write_result
 from .runner import (
     first_failing,
     remembered_stage,
@@ -144,6 +145,11 @@ def check(c):
     if summary := os.environ.get("GITHUB_STEP_SUMMARY"):
         with open(summary, "a", encoding="utf-8") as out:
             out.write(display.progress_markdown(stage_file, runs, hints))
+    if result := os.environ.get(RESULT_ENV):
+        document = result_document(
+            PROJECT_ROOT, stage_file, runs, template_drift(PROJECT_ROOT)
+        )
+        write_result(Path(result), document)
     failing = next((run for run in runs.values() if not run.ok), None)
     if failing is not None:
         display.failure_details(failing)

@@ -1,0 +1,1 @@
+"""Facilitators' cohorts: create learner repositories from a roster, grade them, update, collect."""
