@@ -24,6 +24,7 @@ import resource
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -36,15 +37,32 @@ UID_BASE = 61000
 # and loopback up.
 _NAMESPACE_SCRIPT = r"""
 cd "$1" || exit 97
+# Folders the run needs that the private tmpfs would hide (the kit's Python when the kit lives
+# under /tmp): held open now, bound back in after the tmpfs is mounted. $4: one per line.
+IFS='
+'
+n=3
+for keep in $4; do
+  eval "exec $n<\"\$keep\"" || exit 97
+  n=$((n + 1))
+done
 for d in /tmp /var/tmp /dev/shm; do
   [ -d "$d" ] && { mount -t tmpfs -o size="$3",mode=1777 tmpfs "$d" || exit 97; }
 done
 mkdir -p "$1" && mount --no-canonicalize --bind /proc/self/cwd "$1" && cd "$1" || exit 97
+n=3
+for keep in $4; do
+  mkdir -p "$keep" && mount --no-canonicalize --bind "/proc/self/fd/$n" "$keep" || exit 97
+  eval "exec $n<&-"
+  n=$((n + 1))
+done
 ip link set lo up || exit 97
 uid=$2
-shift 3
+shift 4
 exec setpriv --reuid "$uid" --regid "$uid" --clear-groups --no-new-privs -- "$@"
 """
+# The folders the sandbox replaces with private, empty ones.
+PRIVATE_DIRS = ("/tmp", "/var/tmp", "/dev/shm")
 # A wrapper that could not set the sandbox up exits with this code before the learner's code runs.
 SETUP_FAILED = 97
 
@@ -81,6 +99,17 @@ class Outcome:
     seconds: float = 0.0
 
 
+def hidden_but_needed() -> list[Path]:
+    """The kit's Python environment, where a private /tmp (or /var/tmp, /dev/shm) would hide it."""
+    needed = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}
+    needed.add(Path(sys.executable).resolve().parent)
+    return sorted(
+        path
+        for path in needed
+        if any(path.is_relative_to(private) for private in PRIVATE_DIRS)
+    )
+
+
 def _wrapped(level: str, command: list[str], scratch: Path, slot: int, limits: Limits):
     if level == "namespaces":
         return [
@@ -99,6 +128,7 @@ def _wrapped(level: str, command: list[str], scratch: Path, slot: int, limits: L
             str(scratch),
             str(UID_BASE + slot),
             str(limits.tmp_bytes),
+            "\n".join(str(p) for p in hidden_but_needed()),
             *command,
         ]
     if level == "bwrap":
@@ -116,7 +146,12 @@ def _wrapped(level: str, command: list[str], scratch: Path, slot: int, limits: L
             "/dev",
             "--proc",
             "/proc",
-            *[arg for d in ("/tmp", "/var/tmp", "/dev/shm") for arg in ("--tmpfs", d)],
+            *[arg for d in PRIVATE_DIRS for arg in ("--tmpfs", d)],
+            *[
+                arg
+                for p in hidden_but_needed()
+                for arg in ("--ro-bind", str(p), str(p))
+            ],
             "--bind",
             str(scratch),
             str(scratch),
