@@ -316,7 +316,9 @@ class Verifier:
                 stage = stage_file.get(mutant.stage)
             except StageFileError as err:
                 return mutant, None, str(err)
-            result = run_pytest(copy, stage.tests, timeout=600)
+            # Caught means one test fails: stop there (the rest of a stage's tests, waiting on
+            # a mutant's deadlocks and timeouts, would only add minutes).
+            result = run_pytest(copy, ["--maxfail=1", *stage.tests], timeout=600)
             caught = [t.nodeid for t in result.tests if t.outcome == "failed"]
             errors = [t.nodeid for t in result.tests if t.outcome == "error"]
             if errors or result.collection_errors:
@@ -338,9 +340,7 @@ class Verifier:
         self.record(
             "every mutant is caught",
             problems,
-            f"{len(mutants)} mutants, each caught (by "
-            f"{min((len(c or []) for _, c, _ in outcomes), default=0)}"
-            f"–{max((len(c or []) for _, c, _ in outcomes), default=0)} tests)",
+            f"{len(mutants)} mutants, each caught by a test of its stage",
             started,
         )
 
