@@ -10,9 +10,9 @@ pass), a mutant no test reaches counts against the suite.
 
 mutmut learns which tests reach which function by watching the test process. Much of our code runs
 in another process (`python -m <package>` started by a test, worker processes, a service under
-test), which that cannot see. So a function no in-process test reached is judged by the tests of
-the stage that asks for it, as its skeleton says (`NotImplementedError("Stage N (id): ...")`),
-which is how our hand-written mutants are judged too. mutmut runs twice: once to generate the
+test), which that cannot see. So every function is also judged by the tests of the stage that asks
+for it, as its skeleton says (`NotImplementedError("Stage N (id): ...")`), which is how our
+hand-written mutants are judged too. mutmut runs twice: once to generate the
 mutants and learn what it can, then, with those stage tests filled in, to judge every mutant.
 """
 
@@ -119,7 +119,9 @@ def _functions(body: list[ast.stmt], owner: str | None = None):
 
 
 def fill_in_stage_tests(project_dir: Path, skeleton: Path, package: str) -> int:
-    """Give every function no in-process test reached the tests of its stage; return how many."""
+    """Add its stage's tests to every function's tests (mutmut saw only the in-process calls,
+    so a function that a stage's tests reach through `python -m` had few or none); return how
+    many functions gained tests."""
     stats_path = project_dir / STATS
     stats = json.loads(stats_path.read_text(encoding="utf-8"))
     stage_files = {s.id: s.tests for s in load_stages(project_dir).stages}
@@ -131,12 +133,11 @@ def fill_in_stage_tests(project_dir: Path, skeleton: Path, package: str) -> int:
     tests_of = stats["tests_by_mangled_function_name"]
     filled = 0
     for function in stats["function_hashes"]:
-        if tests_of.get(function):
-            continue
         module = function.rsplit(".", 1)[0]
         stage = owners.get(function) or owners.get(module)
-        if stage and by_stage.get(stage):
-            tests_of[function] = by_stage[stage]
+        missing = set(by_stage.get(stage, ())) - set(tests_of.get(function, ()))
+        if missing:
+            tests_of[function] = sorted(set(tests_of.get(function, ())) | missing)
             filled += 1
     stats_path.write_text(json.dumps(stats, indent=1), encoding="utf-8")
     return filled
