@@ -6,12 +6,21 @@ no test noticed. Our hand-written mutants (reference/<project>/mutants/) are the
 a learner makes; this measures the suite against everything else.
 
 The score is caught / (caught + survived + untested): a timeout counts as caught (the test did not
-pass), a mutant in code no in-process test reaches counts against the suite.
+pass), a mutant no test reaches counts against the suite.
+
+mutmut learns which tests reach which function by watching the test process. Much of our code runs
+in another process (`python -m <package>` started by a test, worker processes, a service under
+test), which that cannot see. So every function is also judged by the tests of the stage that asks
+for it, as its skeleton says (`NotImplementedError("Stage N (id): ...")`), which is how our
+hand-written mutants are judged too. mutmut runs twice: once to generate the
+mutants and learn what it can, then, with those stage tests filled in, to judge every mutant.
 """
 
 from __future__ import annotations
 
+import ast
 import configparser
+import json
 import os
 import re
 import subprocess
@@ -20,7 +29,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .layout import KIT_ROOT, KitError, package_name
+from .layout import KIT_ROOT, KitError, package_name, template_dir
+from .learner.stages import load_stages
 from .reference import solved_render
 
 CAUGHT = {"killed", "timeout", "caught by type check"}
@@ -28,6 +38,11 @@ MISSED = {"survived", "no tests"}
 # Lines (regular expressions) whose statements are not mutated, and why: see write_mutmut_config.
 NOT_MUTATED = [r"\bhelp=", r"\bdescription=", r"\bepilog="]
 RESULT_LINE = re.compile(r"^\s*(\S+): (.+)$")
+SKELETON_STAGE = re.compile(r"Stage \d+ \(([a-z0-9-]+)\)")
+STATS = Path("mutants") / "mutmut-stats.json"
+# A mutant name that matches nothing: mutmut generates mutants and collects its statistics, then
+# stops before running any mutant (the first of the two runs).
+NO_MUTANT = "no-such-mutant"
 
 
 @dataclass
@@ -73,6 +88,61 @@ def write_mutmut_config(project_dir: Path, package: str) -> None:
         config.write(out)
 
 
+def stages_of_functions(skeleton: Path, package: str) -> dict[str, str]:
+    """mutmut's name for each skeleton function (`pkg.module.x_func`, `pkg.module.xǁClassǁmethod`,
+    and `pkg.module` for the module as a whole) -> the id of the stage that asks for it."""
+    stages: dict[str, str] = {}
+    for path in sorted(skeleton.glob("*.py")):
+        module = f"{package}.{path.stem}"
+        source = path.read_text(encoding="utf-8")
+        found = []
+        for owner, function in _functions(ast.parse(source).body):
+            match = SKELETON_STAGE.search(
+                ast.get_source_segment(source, function) or ""
+            )
+            if match:
+                name = f"xǁ{owner}ǁ{function.name}" if owner else f"x_{function.name}"
+                stages[f"{module}.{name}"] = match.group(1)
+                found.append(match.group(1))
+        if found:  # helpers the reference adds belong to the module's first stage
+            stages[module] = found[0]
+    return stages
+
+
+def _functions(body: list[ast.stmt], owner: str | None = None):
+    """(class name or None, function) for every function and method, nested classes included."""
+    for node in body:
+        if isinstance(node, ast.ClassDef):
+            yield from _functions(node.body, node.name)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield owner, node
+
+
+def fill_in_stage_tests(project_dir: Path, skeleton: Path, package: str) -> int:
+    """Add its stage's tests to every function's tests (mutmut saw only the in-process calls,
+    so a function that a stage's tests reach through `python -m` had few or none); return how
+    many functions gained tests."""
+    stats_path = project_dir / STATS
+    stats = json.loads(stats_path.read_text(encoding="utf-8"))
+    stage_files = {s.id: s.tests for s in load_stages(project_dir).stages}
+    by_stage = {
+        stage: [t for t in stats["duration_by_test"] if t.split("::")[0] in files]
+        for stage, files in stage_files.items()
+    }
+    owners = stages_of_functions(skeleton, package)
+    tests_of = stats["tests_by_mangled_function_name"]
+    filled = 0
+    for function in stats["function_hashes"]:
+        module = function.rsplit(".", 1)[0]
+        stage = owners.get(function) or owners.get(module)
+        missing = set(by_stage.get(stage, ())) - set(tests_of.get(function, ()))
+        if missing:
+            tests_of[function] = sorted(set(tests_of.get(function, ())) | missing)
+            filled += 1
+    stats_path.write_text(json.dumps(stats, indent=1), encoding="utf-8")
+    return filled
+
+
 def mutation_test(
     project: str,
     workdir: Path,
@@ -91,6 +161,15 @@ def mutation_test(
         *(["--max-children", str(max_children)] if max_children else []),
     ]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(["src", "."])}
+    # First run: generate the mutants and learn which tests reach which function.
+    subprocess.run([*run, NO_MUTANT], cwd=solved, env=env, capture_output=True)
+    if not (solved / STATS).exists():
+        raise KitError(f"mutmut could not collect its statistics in {solved}")
+    fill_in_stage_tests(
+        solved,
+        template_dir(project, kit_root) / "src" / package_name(project),
+        package_name(project),
+    )
     code = subprocess.run([*run, *(only or [])], cwd=solved, env=env).returncode
     if code not in (0, 1):
         raise KitError(
