@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 from invoke import Collection, Exit, task
@@ -304,6 +305,8 @@ def flakes(c, project, runs=50):
         console.print(
             f"FLAKY {nodeid}: failed in runs {', '.join(where)}", markup=False
         )
+        said = report.first_failure.get(nodeid, "").splitlines()
+        console.print(textwrap.indent("\n".join(said[-25:]), "    "), markup=False)
     console.print(
         f"[bold]{project}: {report.runs} runs of {report.tests} tests, "
         f"{len(report.failures)} tests ever failed, {len(report.broken_runs)} runs broken[/]"

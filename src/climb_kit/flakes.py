@@ -28,6 +28,8 @@ class FlakeReport:
     broken_runs: list[str] = field(
         default_factory=list
     )  # runs that did not report at all
+    # nodeid -> what the test said the first time it failed: the clue for fixing it
+    first_failure: dict[str, str] = field(default_factory=dict)
     tests: int = 0
 
 
@@ -76,8 +78,11 @@ def hunt_flakes(
         if not result.tests:
             report.broken_runs.append(f"{label}: {result.output.strip()[-500:]}")
         report.tests = max(report.tests, len(result.tests))
-        failed = [t.nodeid for t in result.tests if t.outcome in ("failed", "error")]
-        for nodeid in failed:
-            report.failures.setdefault(nodeid, []).append(label)
+        failed = [t for t in result.tests if t.outcome in ("failed", "error")]
+        for test in failed:
+            report.failures.setdefault(test.nodeid, []).append(label)
+            report.first_failure.setdefault(
+                test.nodeid, (test.failure or test.exception).strip()
+            )
         on_run(run, loaded, len(failed) + (0 if result.tests else 1))
     return report

@@ -15,7 +15,6 @@ import os
 import queue
 import shutil
 import sys
-import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,8 +22,14 @@ from pathlib import Path
 
 from ..learner.bundle import bundle_stem, check_bundle
 from ..learner.integrity import sha256_of
-from .record import fast_scratch, learner_repos, read_cohort, run_git
-from .sandbox import Isolation, Limits, prepare_scratch, run_sandboxed
+from .record import learner_repos, learner_scratch, read_cohort, run_git
+from .sandbox import (
+    Isolation,
+    Limits,
+    prepare_scratch,
+    run_sandboxed,
+    sandbox_env,
+)
 from .status import write_atomically
 
 CSV_COLUMNS = (
@@ -100,27 +105,12 @@ def collect_learner(
     found = repo / "dist" / f"{stem}.tar.gz"
     if found.is_file():
         return _accept(found, handle, commit, out, "collected")
-    with tempfile.TemporaryDirectory(
-        prefix=f"climb-collect-{handle}-", dir=fast_scratch()
-    ) as scratch_root:
-        os.chmod(scratch_root, 0o755)  # the sandbox's own user must reach its copy
-        scratch = Path(scratch_root) / handle
+    with learner_scratch("collect", handle) as scratch:
         run_git(
-            Path(scratch_root), "clone", "-q", "--no-hardlinks", str(repo), str(scratch)
+            scratch.parent, "clone", "-q", "--no-hardlinks", str(repo), str(scratch)
         )
         prepare_scratch(scratch, isolation.level, slot)
-        env = {
-            "PATH": os.pathsep.join(
-                [str(Path(sys.executable).parent), os.environ["PATH"]]
-            ),
-            "HOME": str(scratch),
-            "TMPDIR": "/tmp",
-            "LANG": "C.UTF-8",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "NO_COLOR": "1",
-            "COLUMNS": "200",
-            "GIT_CONFIG_NOSYSTEM": "1",
-        }
+        env = sandbox_env(scratch, COLUMNS="200", GIT_CONFIG_NOSYSTEM="1")
         outcome = run_sandboxed(
             [sys.executable, "-m", "invoke", "package"],
             scratch,

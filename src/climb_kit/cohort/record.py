@@ -6,6 +6,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -94,6 +97,20 @@ def fast_scratch() -> str | None:
     except OSError:
         return None
     return str(shm) if roomy and os.access(shm, os.W_OK | os.X_OK) else None
+
+
+@contextmanager
+def learner_scratch(purpose: str, name: str) -> Iterator[Path]:
+    """Where a sandboxed run gets its own copy of one learner's work, removed afterwards.
+
+    Yields the path for the copy (not yet created) inside a fresh temporary folder, memory-backed
+    when there is room (fast_scratch).
+    """
+    with tempfile.TemporaryDirectory(
+        prefix=f"climb-{purpose}-{name}-", dir=fast_scratch()
+    ) as root:
+        os.chmod(root, 0o755)  # the sandbox's own user must reach its copy
+        yield Path(root) / name
 
 
 def use_fast_scratch() -> None:

@@ -192,6 +192,20 @@ def _set_limits(limits: Limits, processes: int, cgroup: MemoryCgroup | None):
     return apply
 
 
+def sandbox_env(scratch: Path, **extra: str) -> dict[str, str]:
+    """The whole environment of a sandboxed run: none of the facilitator's own variables leak in."""
+    return {
+        # The kit's Python first, so `python -m ...` inside finds the same interpreter.
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]),
+        "HOME": str(scratch),
+        "TMPDIR": "/tmp",
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "NO_COLOR": "1",
+        **extra,
+    }
+
+
 def prepare_scratch(scratch: Path, level: str, slot: int) -> None:
     """Give the scratch copy to the slot's own user (namespaces), so only it is writable."""
     if level != "namespaces":

@@ -18,9 +18,7 @@ import os
 import queue
 import shutil
 import subprocess
-import sys
 import tarfile
-import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -31,10 +29,22 @@ import yaml
 
 from ..learner.answers import ANSWERS_FILE
 from ..learner.integrity import CHECKSUMS, parse_checksums, sha256_of
-from ..learner.runner import RunResult, TestRecord, judge_stages, stage_status
+from ..learner.runner import (
+    RunResult,
+    judge_stages,
+    pytest_command,
+    read_report,
+    stage_status,
+)
 from ..learner.stages import StageFile, StageFileError, parse_stages
-from .record import Cohort, fast_scratch, learner_repos, read_cohort, run_git
-from .sandbox import Isolation, Limits, prepare_scratch, run_sandboxed
+from .record import Cohort, learner_repos, learner_scratch, read_cohort, run_git
+from .sandbox import (
+    Isolation,
+    Limits,
+    prepare_scratch,
+    run_sandboxed,
+    sandbox_env,
+)
 
 REPORT = ".climb-status-report.json"
 RESULT_FILE = "climb-result.json"  # what the learner's CI uploads (climb.result)
@@ -173,11 +183,7 @@ def grade_learner(
     except (RuntimeError, subprocess.TimeoutExpired, yaml.YAMLError) as err:
         status.problem = f"cannot read the repository: {err}".splitlines()[0]
         return status
-    with tempfile.TemporaryDirectory(
-        prefix=f"climb-status-{repo.name}-", dir=fast_scratch()
-    ) as scratch_root:
-        os.chmod(scratch_root, 0o755)  # the sandbox's own user must reach its copy
-        scratch = Path(scratch_root) / repo.name
+    with learner_scratch("status", repo.name) as scratch:
         try:
             _export(repo, ref, scratch)
         except (RuntimeError, tarfile.TarError, OSError) as err:
@@ -244,39 +250,21 @@ def _run_stages(
     )
     paths = [path for stage in stages for path in stage.tests]
     prepare_scratch(scratch, isolation.level, slot)
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(scratch),
-        "TMPDIR": "/tmp",
-        "LANG": "C.UTF-8",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "NO_COLOR": "1",
-        "CLIMB_REPORT": str(scratch / REPORT),
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "--tb=short",
-        "-rN",
-        *paths,
-    ]
-    outcome = run_sandboxed(command, scratch, env, limits, isolation, slot)
+    env = sandbox_env(
+        scratch,
+        PATH=os.environ.get("PATH", "/usr/bin:/bin"),
+        CLIMB_REPORT=str(scratch / REPORT),
+    )
+    outcome = run_sandboxed(
+        pytest_command(paths), scratch, env, limits, isolation, slot
+    )
     status.seconds = outcome.seconds
     status.stages_total = len(stages)
     report = scratch / REPORT
     result = None
     if not outcome.limit and report.is_file():
         try:
-            data = json.loads(report.read_text("utf-8"))
-            result = RunResult(
-                exit_code=data["exit_code"],
-                tests=[TestRecord(**record) for record in data["tests"]],
-                collection_errors=data["collection_errors"],
-            )
+            result = read_report(report)
         except (ValueError, KeyError, TypeError) as err:
             status.problem = f"unreadable test report: {err}"
     elif not outcome.limit:

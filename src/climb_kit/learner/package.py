@@ -53,6 +53,7 @@ from .integrity import CHECKSUMS, Drift, template_drift
 from .journal import JOURNAL, read_journal
 from .runner import run_every_stage, stage_status
 from .stages import STAGE_ID, StageFileError, load_stages
+from .worktree import uncommitted_changes
 
 DIST = "dist"
 GITHUB_HANDLE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
@@ -330,20 +331,10 @@ def _refuse_uncommitted(root: Path) -> None:
                 "resolve each conflict, `git add` the files, commit, and package again",
             )
         )
-    status = _git(
-        root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", "."
-    )
-    entries = [entry for entry in status.split("\0") if entry]
-    changed, skip = [], False
-    for entry in entries:
-        if skip:  # the old name of a rename
-            skip = False
-            continue
-        code, path = entry[:2], entry[3:]
-        skip = "R" in code or "C" in code
-        changed.append(
-            f"{path} (untracked)" if code == "??" else f"{path} ({code.strip()})"
-        )
+    changed = [
+        f"{path} (untracked)" if code == "??" else f"{path} ({code.strip()})"
+        for code, path in uncommitted_changes(root)
+    ]
     if changed:
         raise Refused(
             Reason(

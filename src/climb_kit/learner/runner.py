@@ -87,20 +87,9 @@ def run_pytest(
     with tempfile.TemporaryDirectory(prefix="climb-") as scratch:
         report_path = Path(scratch) / "report.json"
         env = {**os.environ, REPORT_ENV: str(report_path)}
-        command = [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--tb=short",
-            "-rN",
-            *paths,
-        ]
         try:
             done = subprocess.run(
-                command,
+                pytest_command(paths),
                 cwd=project_root,
                 env=env,
                 capture_output=True,
@@ -118,12 +107,32 @@ def run_pytest(
             return RunResult(
                 exit_code=done.returncode, output=done.stdout + done.stderr
             )
-        data = json.loads(report_path.read_text(encoding="utf-8"))
+        return read_report(report_path, output=done.stdout + done.stderr)
+
+
+def pytest_command(paths: Iterable[str]) -> list[str]:
+    """The pytest command line every run uses (also the facilitators' sandboxed runs)."""
+    return [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--tb=short",
+        "-rN",
+        *paths,
+    ]
+
+
+def read_report(report_path: Path, output: str = "") -> RunResult:
+    """Read the JSON report `pytest_plugin` wrote (ValueError, KeyError or TypeError if malformed)."""
+    data = json.loads(report_path.read_text(encoding="utf-8"))
     return RunResult(
         exit_code=data["exit_code"],
         tests=[TestRecord(**record) for record in data["tests"]],
         collection_errors=data["collection_errors"],
-        output=done.stdout + done.stderr,
+        output=output,
     )
 
 

@@ -32,6 +32,7 @@ from .answers import ANSWERS_FILE, Answers, AnswersError, read_answers
 from .conflicts import conflict_line
 from .ownership import SHARED, TEMPLATE, YOURS, is_learner_path, owner
 from .stages import STAGE_FILE, StageFileError, load_stages, parse_stages
+from .worktree import uncommitted_changes
 
 BACKUPS = Path(".climb") / "backups"
 GIT_TIMEOUT = 60
@@ -120,8 +121,11 @@ def preflight(root: Path) -> Answers:
             f"conflict markers (<<<<<<< ... >>>>>>>) are still in {_shown(marked)}: "
             "resolve them and commit, then update"
         )
-    status = _git(root, "status", "--porcelain", "-z", "--untracked-files=all").stdout
-    if dirty := [entry[3:] for entry in _lines(status)]:
+    try:
+        changes = uncommitted_changes(root)
+    except (RuntimeError, subprocess.TimeoutExpired) as err:
+        raise UpdateError(f"`git status` failed: {err}") from None
+    if dirty := [path for _, path in changes]:
         raise UpdateError(
             f"you have uncommitted changes ({_shown(dirty)}); an update needs a clean "
             'working tree so nothing can be lost. Commit them (`git add -A && git commit -m "..."`) '

@@ -370,8 +370,15 @@ def test_ctrl_c_prints_the_partial_report_and_exits_130(as_json):
                 process.kill()
                 process.communicate()
     done = subprocess.CompletedProcess(args, process.returncode, out, err)
-    assert done.returncode == 130 and "Traceback" not in err, (
-        f"{story}\n{outcome(done)}\n  expected: exit 130 (128 + SIGINT), no traceback"
+    # Not "no Traceback at all": when Ctrl-C lands while a connect is completing, Python 3.11's
+    # asyncio.run cancels from inside the signal handler and asyncio may then log "Exception in
+    # callback ... InvalidStateError" (a CPython race, not the learner's bug). What matters is
+    # that the interrupt itself is handled.
+    escaped = [sign for sign in ("KeyboardInterrupt", "CancelledError") if sign in err]
+    assert done.returncode == 130 and not escaped, (
+        f"{story}\n{outcome(done)}\n  expected: exit 130 (128 + SIGINT), and no "
+        f"{' or '.join(escaped) or 'KeyboardInterrupt'} traceback: catch the interrupt "
+        "around asyncio.run, print what finished, return 130"
     )
     expected = sorted([(open_port, "open"), (closed, "closed"), (hang.port, "open")])
     if as_json:
