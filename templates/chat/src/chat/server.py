@@ -38,6 +38,7 @@ from .protocol import (
 )
 
 WS_PATH = "/ws"
+CLOSE_TIMEOUT = 2.0  # how long a client gets to answer our close frame
 SHUTDOWN_SECONDS = 3.0  # how long connections get to close when the server stops
 log = logging.getLogger("chat")
 

@@ -35,6 +35,7 @@ from .protocol import (
 )
 
 WS_PATH = "/ws"
+CLOSE_TIMEOUT = 2.0  # how long a client gets to answer our close frame
 SHUTDOWN_SECONDS = 3.0  # how long connections get to close when the server stops
 log = logging.getLogger("chat")
 
@@ -137,6 +138,7 @@ async def serve_chat(options: argparse.Namespace) -> None:
         max_size=MAX_FRAME_BYTES,
         ping_interval=options.ping_interval,
         ping_timeout=options.ping_timeout,
+        close_timeout=CLOSE_TIMEOUT,
         backlog=4096,
         # Per-connection compression costs CPU per member per message and ~100 KiB per
         # connection: a broadcast server is better off without it.
