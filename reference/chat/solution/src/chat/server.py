@@ -111,9 +111,8 @@ async def session(hub: Hub, websocket: ServerConnection, idle_seconds: float) ->
 async def serve_chat(options: argparse.Namespace) -> None:
     """Serve until SIGTERM or SIGINT; then close every connection (1001) and return."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    logging.getLogger("websockets").setLevel(
-        logging.WARNING
-    )  # not a line per connection
+    # Not a line per connection: a thousand clients would drown everything else.
+    logging.getLogger("websockets").setLevel(logging.WARNING)
     history = LocalHistory(options.data)
     bus = None
     if options.redis:
