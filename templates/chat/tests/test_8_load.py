@@ -37,7 +37,7 @@ def test_a_thousand_clients_all_get_every_message(tmp_path):
                     server.ws_url, open_timeout=60, ping_interval=None, close_timeout=2
                 )
                 await websocket.send(
-                    f'{{"type": "join", "room": "arena", "nick": "c{n}"}}'
+                    json.dumps({"type": "join", "room": "arena", "nick": f"c{n}"})
                 )
                 while True:  # until our own "joined"
                     async with asyncio.timeout(60):
@@ -87,7 +87,7 @@ def test_a_thousand_clients_all_get_every_message(tmp_path):
         await speaker.send('{"type": "join", "room": "arena", "nick": "speaker"}')
         for n in range(MESSAGES):
             await speaker.send(
-                f'{{"type": "say", "room": "arena", "text": "broadcast {n}"}}'
+                json.dumps({"type": "say", "room": "arena", "text": f"broadcast {n}"})
             )
         results = await asyncio.gather(*clients, return_exceptions=True)
         await speaker.close()
