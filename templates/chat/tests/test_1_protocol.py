@@ -14,9 +14,17 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from tests.support import WAIT, Peer, brief, play, running
+from tests.support import WAIT, Peer, brief, play, start
 
 pytestmark = pytest.mark.stage("protocol")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """One server for the module: these tests keep no state in it."""
+    server = start(tmp_path_factory.mktemp("protocol"))
+    yield server
+    server.stop()
 
 
 def http_get(server, path: str) -> tuple[int, bytes, str]:
@@ -48,18 +56,17 @@ async def still_serving(server) -> None:
 @pytest.mark.parametrize(
     ("path", "body"), [("/health", {"status": "ok"}), ("/ready", {"status": "ready"})]
 )
-def test_health_and_ready_answer_plain_http(tmp_path, path, body):
-    with running(tmp_path) as server:
-        status, data, kind = http_get(server, path)
-        assert (status, kind.split(";")[0]) == (200, "application/json"), (
-            f"GET {path}\n  got: {status} {kind!r} {data[:200]!r}\n"
-            "  expected: 200 with Content-Type application/json\n"
-            "  rule: load balancers and the tests check these paths over plain HTTP"
-        )
-        assert json.loads(data) == body, f"GET {path}: {data!r}, expected {body}"
+def test_health_and_ready_answer_plain_http(server, path, body):
+    status, data, kind = http_get(server, path)
+    assert (status, kind.split(";")[0]) == (200, "application/json"), (
+        f"GET {path}\n  got: {status} {kind!r} {data[:200]!r}\n"
+        "  expected: 200 with Content-Type application/json\n"
+        "  rule: load balancers and the tests check these paths over plain HTTP"
+    )
+    assert json.loads(data) == body, f"GET {path}: {data!r}, expected {body}"
 
 
-def test_websocket_clients_connect_on_ws_and_nowhere_else(tmp_path):
+def test_websocket_clients_connect_on_ws_and_nowhere_else(server):
     async def scenario(server):
         peer = await Peer.open(server, "ada")
         await peer.send({"type": "ping"})
@@ -81,8 +88,7 @@ def test_websocket_clients_connect_on_ws_and_nowhere_else(tmp_path):
             "  rule: only /ws takes WebSocket connections"
         )
 
-    with running(tmp_path) as server:
-        play(scenario(server))
+    play(scenario(server))
 
 
 BAD_TEXT = [
@@ -128,7 +134,7 @@ BAD_TEXT = [
     [pytest.param(frame, code, id=name) for name, frame, code in BAD_TEXT],
 )
 def test_a_bad_text_frame_gets_an_error_event_and_the_connection_stays_usable(
-    tmp_path, frame, code
+    server, frame, code
 ):
     async def scenario(server):
         peer = await Peer.open(server, "ada")
@@ -149,8 +155,7 @@ def test_a_bad_text_frame_gets_an_error_event_and_the_connection_stays_usable(
         await peer.close()
         await still_serving(server)
 
-    with running(tmp_path) as server:
-        play(scenario(server))
+    play(scenario(server))
 
 
 BAD_FRAMES = [
@@ -162,7 +167,7 @@ BAD_FRAMES = [
 
 @pytest.mark.parametrize(("frame", "as_text", "code"), BAD_FRAMES)
 def test_frames_the_protocol_does_not_allow_get_a_close_code(
-    tmp_path, frame, as_text, code
+    server, frame, as_text, code
 ):
     async def scenario(server):
         peer = await Peer.open(server, "ada")
@@ -180,5 +185,4 @@ def test_frames_the_protocol_does_not_allow_get_a_close_code(
         )
         await still_serving(server)
 
-    with running(tmp_path) as server:
-        play(scenario(server))
+    play(scenario(server))

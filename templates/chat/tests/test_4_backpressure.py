@@ -25,7 +25,7 @@ from tests.support import (
 
 pytestmark = pytest.mark.stage("backpressure")
 
-MAX_MESSAGES = 6000  # 24 MiB of text: far past what any bounded queue should hold
+MAX_MESSAGES = 2500  # 10 MiB of text: far past what a bounded queue should hold
 WINDOW = 32  # messages ada may be ahead of what she and bob have read
 MAX_GROWTH = 64 * 2**20  # generous: a bounded server grows by a few MiB here
 

@@ -23,7 +23,7 @@ def test_a_client_that_sends_nothing_is_closed_as_idle(tmp_path):
         await quiet.send({"type": "ping"})
         await quiet.expect("pong")
         code = await quiet.closed(
-            waiting_for="a close after --idle-timeout 1 with nothing sent"
+            seconds=6, waiting_for="a close after --idle-timeout 1 with nothing sent"
         )
         assert code == CLOSE_IDLE, (
             f"a client that sent nothing for the idle timeout\n  got: close code {code}\n"
@@ -70,6 +70,7 @@ def test_a_peer_that_stops_answering_pings_is_dropped(tmp_path):
         await watcher.expect("presence", nick="ghost", action="join")
         await watcher.expect(
             "presence",
+            seconds=8,
             nick="ghost",
             action="leave",
             rule="the server pings every --ping-interval and drops a client that does not "
