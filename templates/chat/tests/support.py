@@ -13,6 +13,7 @@ Nothing here sleeps to synchronise: every wait is for an event, with a deadline.
 """
 
 import asyncio
+import atexit
 import json
 import os
 import resource
@@ -449,13 +450,10 @@ def redis_running(workdir: Path) -> Iterator[RedisServer]:
         server.stop()
 
 
+@atexit.register
 def _stop_redis_leftovers() -> None:
+    """An interrupted test run still leaves no redis-server behind."""
     for server in list(_REDIS):
         if server.process is not None and server.process.poll() is None:
             os.killpg(server.process.pid, signal.SIGKILL)
             server.process.wait(5)
-
-
-import atexit  # noqa: E402 (kept beside the function it registers)
-
-atexit.register(_stop_redis_leftovers)
