@@ -30,3 +30,18 @@ def test_nox_sessions_cover_every_finished_template():
     assert runpy.run_path(str(KIT_ROOT / "noxfile.py"))["PROJECTS"] == sorted(
         finished_projects()
     )
+
+
+def test_ci_installs_the_redis_server_the_chat_tests_start():
+    """The chat project's Redis stage runs a real redis-server: CI machines must have one."""
+    assert "apt-get install" in (KIT_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "redis-server" in (KIT_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    steps = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))["jobs"]["verify"][
+        "steps"
+    ]
+    installs = [
+        step
+        for step in steps
+        if "redis-server" in step.get("run", "") and "chat" in step.get("if", "")
+    ]
+    assert installs, "the chat verify job must install redis-server before verifying"

@@ -1,0 +1,1 @@
+../../../../../templates/_common/package/__main__.py

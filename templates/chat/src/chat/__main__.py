@@ -1,0 +1,1 @@
+../../../_common/package/__main__.py

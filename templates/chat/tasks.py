@@ -1,0 +1,1 @@
+../_common/project/tasks.py

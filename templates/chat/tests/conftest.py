@@ -1,0 +1,1 @@
+../../_common/tests/conftest.py

@@ -1,0 +1,188 @@
+"""Stage 1 (protocol): the handshake, and what the server does with frames it cannot use.
+
+The server answers plain HTTP on /health and /ready, takes WebSocket connections on /ws, and
+refuses other paths. A text frame that is not JSON, not a command, or a command with bad fields
+gets an error event and the connection stays usable; a binary frame, text that is not UTF-8 or
+a frame over 64 KiB gets a close code (PROTOCOL.md lists them). Whatever one client sends, the
+server goes on serving the next one.
+"""
+
+import http.client
+import json
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+
+from tests.support import WAIT, Peer, brief, play, start
+
+pytestmark = pytest.mark.stage("protocol")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """One server for the module: these tests keep no state in it."""
+    server = start(tmp_path_factory.mktemp("protocol"))
+    yield server
+    server.stop()
+
+
+def http_get(server, path: str) -> tuple[int, bytes, str]:
+    server.require_up()
+    conn = http.client.HTTPConnection(server.host, server.port, timeout=WAIT)
+    try:
+        conn.request("GET", path)
+        reply = conn.getresponse()
+        return reply.status, reply.read(), reply.getheader("Content-Type") or ""
+    except (OSError, http.client.HTTPException) as err:
+        pytest.fail(
+            f"GET {path}: no answer ({err})\n{server.output_tail()}", pytrace=False
+        )
+    finally:
+        conn.close()
+
+
+async def still_serving(server) -> None:
+    """A fresh client gets its ping answered: the server is fine."""
+    fresh = await Peer.open(server, "a fresh client")
+    await fresh.send({"type": "ping"})
+    await fresh.expect(
+        "pong",
+        rule="one client's bad frame must never stop the server serving everyone else",
+    )
+    await fresh.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "body"), [("/health", {"status": "ok"}), ("/ready", {"status": "ready"})]
+)
+def test_health_and_ready_answer_plain_http(server, path, body):
+    status, data, kind = http_get(server, path)
+    assert (status, kind.split(";")[0]) == (200, "application/json"), (
+        f"GET {path}\n  got: {status} {kind!r} {data[:200]!r}\n"
+        "  expected: 200 with Content-Type application/json\n"
+        "  rule: load balancers and the tests check these paths over plain HTTP"
+    )
+    assert json.loads(data) == body, f"GET {path}: {data!r}, expected {body}"
+
+
+def test_websocket_clients_connect_on_ws_and_nowhere_else(server):
+    async def scenario(server):
+        peer = await Peer.open(server, "ada")
+        await peer.send({"type": "ping"})
+        await peer.expect(
+            "pong", rule='{"type": "ping"} is answered with {"type": "pong"}'
+        )
+        await peer.close()
+        try:
+            async with connect(
+                f"ws://{server.host}:{server.port}/elsewhere", open_timeout=WAIT
+            ):
+                pass
+        except InvalidStatus as err:
+            status = err.response.status_code
+        else:
+            status = 101
+        assert status == 404, (
+            f"a WebSocket handshake on /elsewhere\n  got: {status}\n  expected: 404\n"
+            "  rule: only /ws takes WebSocket connections"
+        )
+
+    play(scenario(server))
+
+
+BAD_TEXT = [
+    ("not JSON", "hello there", "bad_json"),
+    ("cut-off JSON", '{"type": "say", "room": ', "bad_json"),
+    ("JSON, not an object", "[1, 2, 3]", "bad_message"),
+    ("no type", '{"room": "lobby"}', "bad_message"),
+    ("type not a string", '{"type": 7}', "bad_message"),
+    ("unknown type", '{"type": "dance"}', "unknown_type"),
+    (
+        "room with a space",
+        '{"type": "join", "room": "the lobby", "nick": "ada"}',
+        "bad_room",
+    ),
+    ("no room", '{"type": "join", "nick": "ada"}', "bad_room"),
+    (
+        "nick too long",
+        '{"type": "join", "room": "lobby", "nick": "' + "a" * 33 + '"}',
+        "bad_nick",
+    ),
+    (
+        "after not a number",
+        '{"type": "join", "room": "lobby", "nick": "ada", "after": "5"}',
+        "bad_message",
+    ),
+    ("text a number", '{"type": "say", "room": "lobby", "text": 5}', "bad_message"),
+    ("empty text", '{"type": "say", "room": "lobby", "text": ""}', "bad_message"),
+    (
+        "text too long",
+        json.dumps({"type": "say", "room": "lobby", "text": "x" * 4097}),
+        "bad_message",
+    ),
+    (
+        "history limit too big",
+        '{"type": "history", "room": "lobby", "limit": 101}',
+        "bad_message",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [pytest.param(frame, code, id=name) for name, frame, code in BAD_TEXT],
+)
+def test_a_bad_text_frame_gets_an_error_event_and_the_connection_stays_usable(
+    server, frame, code
+):
+    async def scenario(server):
+        peer = await Peer.open(server, "ada")
+        await peer.send(frame)
+        error = await peer.expect(
+            "error",
+            code=code,
+            rule="a frame the server cannot use is answered with an error event carrying "
+            "a code from PROTOCOL.md, never silence and never a closed connection",
+        )
+        assert isinstance(error.get("message"), str) and error["message"], (
+            f'the error event explains itself in a non-empty "message": {brief(error)}'
+        )
+        await peer.send({"type": "ping"})
+        await peer.expect(
+            "pong", rule="after an error event the connection is still usable"
+        )
+        await peer.close()
+        await still_serving(server)
+
+    play(scenario(server))
+
+
+BAD_FRAMES = [
+    pytest.param(b"\x00\x01binary", False, 1003, id="binary frame: 1003"),
+    pytest.param(b"\xff\xfe not UTF-8", True, 1007, id="text that is not UTF-8: 1007"),
+    pytest.param("x" * 70000, None, 1009, id="frame over 64 KiB: 1009"),
+]
+
+
+@pytest.mark.parametrize(("frame", "as_text", "code"), BAD_FRAMES)
+def test_frames_the_protocol_does_not_allow_get_a_close_code(
+    server, frame, as_text, code
+):
+    async def scenario(server):
+        peer = await Peer.open(server, "ada")
+        await peer.send({"type": "ping"})
+        await peer.expect("pong")
+        peer.sent.append(f"<{brief(repr(frame), 60)}>")
+        if as_text is None:
+            await peer.websocket.send(frame)
+        else:
+            await peer.websocket.send(frame, text=as_text)
+        got = await peer.closed(waiting_for=f"a close with code {code}")
+        assert got == code, (
+            f"sent {brief(repr(frame), 60)}\n  got: close code {got}\n  expected: {code}\n"
+            "  rule: PROTOCOL.md's close codes tell a client exactly what it did wrong"
+        )
+        await still_serving(server)
+
+    play(scenario(server))
