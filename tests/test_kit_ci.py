@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import runpy
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
 
+import pytest
 import yaml
 
 from climb_kit.layout import KIT_ROOT, finished_projects
@@ -32,16 +38,61 @@ def test_nox_sessions_cover_every_finished_template():
     )
 
 
-def test_ci_installs_the_redis_server_the_chat_tests_start():
-    """The chat project's Redis stage runs a real redis-server: CI machines must have one."""
-    assert "apt-get install" in (KIT_ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert "redis-server" in (KIT_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+@pytest.mark.parametrize("project", finished_projects())
+def test_every_ci_installs_the_programs_a_project_s_tests_start(
+    project, render_of, tmp_path
+):
+    """[tool.climb] system-packages (e.g. chat's redis-server) reach the learner's CI and ours."""
+    rendered = render_of(project)
+    pyproject = tomllib.loads((rendered / "pyproject.toml").read_text(encoding="utf-8"))
+    wanted = pyproject["tool"].get("climb", {}).get("system-packages", [])
+
+    # The learner's workflow: run its install step with a `sudo` that writes down its orders.
+    workflow = yaml.safe_load(
+        (rendered / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
+    )
+    [step] = [
+        step
+        for step in workflow["jobs"]["check"]["steps"]
+        if "system-packages" in step.get("name", "")
+    ]
+    shims, orders = tmp_path / "bin", tmp_path / "sudo-orders.txt"
+    shims.mkdir()
+    (shims / "sudo").write_text(f'#!/bin/sh\necho "$@" >> {orders}\n')
+    (shims / "sudo").chmod(0o755)
+    path = os.pathsep.join(
+        [str(shims), str(Path(sys.executable).parent), os.environ["PATH"]]
+    )
+    done = subprocess.run(
+        ["bash", "-e", "-c", step["run"]],
+        cwd=rendered,
+        env={**os.environ, "PATH": path},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    asked = orders.read_text().splitlines() if orders.exists() else []
+    installs = [line.split() for line in asked if "install" in line.split()]
+    if wanted:
+        assert installs and installs[-1][-len(wanted) :] == wanted, (
+            f"{project}'s CI step asked sudo for {asked}; expected an apt-get install of {wanted}"
+        )
+    else:
+        assert asked == [], (
+            f"{project} needs no system package, yet CI ran sudo {asked}"
+        )
+
+    # The kit's CI: .ci/run (the kit suite verifies every project) and the verify matrix job.
+    ci_run = (KIT_ROOT / ".ci" / "run").read_text(encoding="utf-8")
     steps = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))["jobs"]["verify"][
         "steps"
     ]
-    installs = [
-        step
-        for step in steps
-        if "redis-server" in step.get("run", "") and "chat" in step.get("if", "")
-    ]
-    assert installs, "the chat verify job must install redis-server before verifying"
+    for package in wanted:
+        assert package in ci_run, (
+            f".ci/run does not install {package} ({project} needs it)"
+        )
+        assert any(
+            package in step.get("run", "") and project in step.get("if", project)
+            for step in steps
+        ), f"kit.yml's verify job does not install {package} for {project}"
