@@ -34,6 +34,7 @@ COMMON_LINKS = {
     "tests/conftest.py": "../../_common/tests/conftest.py",
     "tests/__init__.py": "../../_common/tests/__init__.py",
     "tests/teaching.py": "../../_common/tests/teaching.py",
+    "benchmarks/arguments.py": "../../_common/benchmarks/arguments.py",
     "{{_copier_conf.answers_file}}.jinja": "../_common/answers-file.jinja",
 }
 # Every package's `python -m` wrapper, linked from the skeleton and the reference solution.

@@ -22,21 +22,24 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from arguments import counts  # benchmarks/arguments.py, shared by every project
+
 HERE = Path(__file__).resolve().parent
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--sizes", default="400", help="comma-separated record counts per measurement"
+        "--sizes",
+        type=counts,
+        default="400",
+        help="comma-separated record counts per measurement",
     )
     parser.add_argument(
-        "--workers", default="1,2,4", help="comma-separated worker counts"
+        "--workers", type=counts, default="1,2,4", help="comma-separated worker counts"
     )
     parser.add_argument("--seed", type=int, default=1)
     opts = parser.parse_args(argv)
-    opts.sizes = [int(size) for size in opts.sizes.split(",")]
-    opts.workers = [int(count) for count in opts.workers.split(",")]
     return opts
 
 

@@ -25,6 +25,8 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from arguments import counts  # benchmarks/arguments.py, shared by every project
+
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent
 TARGET = 0.5
@@ -48,6 +50,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--sizes",
+        type=counts,
         default="16",
         help="comma-separated numbers of concurrent connections",
     )
@@ -55,7 +58,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--duration", type=int, default=5, help="seconds of load per measurement"
     )
     opts = parser.parse_args(argv)
-    opts.sizes = [int(size) for size in opts.sizes.split(",")]
     return opts
 
 

@@ -38,6 +38,8 @@ import sys
 import time
 from pathlib import Path
 
+from arguments import counts  # benchmarks/arguments.py, shared by every project
+
 HOST = (
     "127.0.0.1"  # never anything else: scanning other machines needs their permission
 )
@@ -162,6 +164,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--sizes",
+        type=counts,
         help="comma-separated port counts: scan ports 1..N for each N (overrides --ports)",
     )
     parser.add_argument("--concurrency", type=int, default=None, help="default: yours")
@@ -175,7 +178,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     opts = parser.parse_args(argv)
     try:
         if opts.sizes:
-            opts.specs = [parse_spec(f"1-{int(n)}") for n in opts.sizes.split(",")]
+            opts.specs = [parse_spec(f"1-{n}") for n in opts.sizes]
         else:
             opts.specs = [parse_spec(opts.ports)]
     except ValueError:

@@ -32,6 +32,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from arguments import counts  # benchmarks/arguments.py, shared by every project
+
 POLICIES = {
     # name: (module, function, keyword arguments built from the command-line options)
     "fcfs": ("scheduler.fcfs", "fcfs", lambda opts: {}),
@@ -127,7 +129,10 @@ def best_time(
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--sizes", default="10000,100000,1000000", help="comma-separated job counts"
+        "--sizes",
+        type=counts,
+        default="10000,100000,1000000",
+        help="comma-separated job counts",
     )
     parser.add_argument(
         "--policies", default=",".join(POLICIES), help="comma-separated policy names"
@@ -143,7 +148,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--budget", type=float, default=3.0, help="seconds of measuring per size"
     )
     opts = parser.parse_args(argv)
-    opts.sizes = [int(size) for size in opts.sizes.split(",")]
     opts.policies = opts.policies.split(",")
     unknown = [name for name in opts.policies if name not in POLICIES]
     if unknown:

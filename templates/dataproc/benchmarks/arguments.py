@@ -1,0 +1,1 @@
+../../_common/benchmarks/arguments.py
