@@ -43,6 +43,8 @@ STATS = Path("mutants") / "mutmut-stats.json"
 # A mutant name that matches nothing: mutmut generates mutants and collects its statistics, then
 # stops before running any mutant (the first of the two runs).
 NO_MUTANT = "no-such-mutant"
+# What mutmut says, and stops, when no test reached the package in the test process itself.
+NO_HITS = "could not find any test case for any mutant"
 
 
 @dataclass
@@ -118,6 +120,41 @@ def _functions(body: list[ast.stmt], owner: str | None = None):
             yield owner, node
 
 
+def write_stats_without_hits(project_dir: Path, env: dict[str, str]) -> None:
+    """Write the statistics mutmut gives up on when no test calls the package in its own process
+    (http-service's tests reach it only through the service they start): every function mutmut
+    mutated, with no tests yet (`fill_in_stage_tests` adds them), and every test's duration, from
+    which mutmut sets each mutant's timeout. The tests run once, unmutated, to time them."""
+    mutated = project_dir / "mutants"
+    hashes: dict[str, str] = {}
+    for meta in sorted(mutated.glob("src/**/*.py.meta")):
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        for mutant in data["exit_code_by_key"]:  # `pkg.module.x_name__mutmut_3`
+            function = mutant.rsplit("__mutmut_", 1)[0]
+            short = function.rsplit(".", 1)[
+                1
+            ]  # the .meta file names it within its module
+            hashes[function] = data["hash_by_function_name"].get(short, "")
+    timings = mutated / "test-durations.json"
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "climb_kit.test_durations"],
+        cwd=mutated,
+        env={**env, "MUTANT_UNDER_TEST": "", "CLIMB_TEST_DURATIONS": str(timings)},
+        capture_output=True,
+    )
+    if not hashes or not timings.exists():
+        return  # the caller reports that there are no statistics
+    durations = json.loads(timings.read_text(encoding="utf-8"))
+    stats = {
+        "tests_by_mangled_function_name": {},
+        "duration_by_test": durations,
+        "stats_time": sum(durations.values()),
+        "function_hashes": hashes,
+        "function_dependencies": {},
+    }
+    (project_dir / STATS).write_text(json.dumps(stats, indent=1), encoding="utf-8")
+
+
 def fill_in_stage_tests(project_dir: Path, skeleton: Path, package: str) -> int:
     """Add its stage's tests to every function's tests (mutmut saw only the in-process calls,
     so a function that a stage's tests reach through `python -m` had few or none); return how
@@ -162,9 +199,16 @@ def mutation_test(
     ]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(["src", "."])}
     # First run: generate the mutants and learn which tests reach which function.
-    subprocess.run([*run, NO_MUTANT], cwd=solved, env=env, capture_output=True)
+    first = subprocess.run(
+        [*run, NO_MUTANT], cwd=solved, env=env, capture_output=True, text=True
+    )
+    if not (solved / STATS).exists() and NO_HITS in first.stdout:
+        write_stats_without_hits(solved, env)
     if not (solved / STATS).exists():
-        raise KitError(f"mutmut could not collect its statistics in {solved}")
+        raise KitError(
+            f"mutmut could not collect its statistics in {solved}:\n"
+            + (first.stdout + first.stderr)[-2000:]
+        )
     fill_in_stage_tests(
         solved,
         template_dir(project, kit_root) / "src" / package_name(project),
