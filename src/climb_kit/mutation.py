@@ -11,8 +11,8 @@ pass), a mutant no test reaches counts against the suite.
 mutmut learns which tests reach which function by watching the test process. Much of our code runs
 in another process (`python -m <package>` started by a test, worker processes, a service under
 test), which that cannot see. So every function is also judged by the tests of the stage that asks
-for it, as its skeleton says (`NotImplementedError("Stage N (id): ...")`), which is how our
-hand-written mutants are judged too. mutmut runs twice: once to generate the
+for it, as its skeleton says (`NotImplementedError("Stage N (id): ...")`), and of every later
+stage, which build on it (a helper the skeleton gives belongs to its module's first stage). mutmut runs twice: once to generate the
 mutants and learn what it can, then, with those stage tests filled in, to judge every mutant.
 """
 
@@ -37,6 +37,7 @@ CAUGHT = {"killed", "timeout", "caught by type check"}
 MISSED = {"survived", "no tests"}
 # Lines (regular expressions) whose statements are not mutated, and why: see write_mutmut_config.
 NOT_MUTATED = [r"\bhelp=", r"\bdescription=", r"\bepilog="]
+TIMEOUT_MULTIPLIER = 4
 RESULT_LINE = re.compile(r"^\s*(\S+): (.+)$")
 SKELETON_STAGE = re.compile(r"Stage \d+ \(([a-z0-9-]+)\)")
 STATS = Path("mutants") / "mutmut-stats.json"
@@ -85,6 +86,9 @@ def write_mutmut_config(project_dir: Path, package: str) -> None:
         "do_not_mutate": f"src/{package}/__main__.py",
         # --help prose: no test should pin it word for word (this skips the whole statement).
         "do_not_mutate_patterns": "\n" + "\n".join(NOT_MUTATED),
+        # A mutant that hangs is caught once its tests take this many times their clean time
+        # (plus a second). mutmut's default, 15, spends most of a run waiting on hung mutants.
+        "timeout_multiplier": str(TIMEOUT_MULTIPLIER),
     }
     with (project_dir / "setup.cfg").open("w", encoding="utf-8") as out:
         config.write(out)
@@ -156,16 +160,19 @@ def write_stats_without_hits(project_dir: Path, env: dict[str, str]) -> None:
 
 
 def fill_in_stage_tests(project_dir: Path, skeleton: Path, package: str) -> int:
-    """Add its stage's tests to every function's tests (mutmut saw only the in-process calls,
-    so a function that a stage's tests reach through `python -m` had few or none); return how
-    many functions gained tests."""
+    """Add to every function's tests those of its stage and of every later stage (mutmut saw
+    only the in-process calls, so a function that the tests reach through `python -m` or a
+    service had few or none; a later stage builds on the earlier ones, so its tests reach
+    their code too); return how many functions gained tests."""
     stats_path = project_dir / STATS
     stats = json.loads(stats_path.read_text(encoding="utf-8"))
-    stage_files = {s.id: s.tests for s in load_stages(project_dir).stages}
-    by_stage = {
-        stage: [t for t in stats["duration_by_test"] if t.split("::")[0] in files]
-        for stage, files in stage_files.items()
-    }
+    stages = load_stages(project_dir).stages
+    by_stage = {}
+    for number, stage in enumerate(stages):
+        files = {file for later in stages[number:] for file in later.tests}
+        by_stage[stage.id] = [
+            t for t in stats["duration_by_test"] if t.split("::")[0] in files
+        ]
     owners = stages_of_functions(skeleton, package)
     tests_of = stats["tests_by_mangled_function_name"]
     filled = 0
