@@ -194,7 +194,16 @@ def compare_windows(story: str, got: list[dict], expected: list[dict]) -> None:
 
 def test_a_finite_run_of_memory_and_tcp_sensors_equals_the_sequential_run(tmp_path):
     sensors = [
-        dict(source="s1", seed=11, count=400, garbage=0.1, disorder=4.0),
+        # start and interval are optional keys: the run must use them, not the defaults.
+        dict(
+            source="s1",
+            seed=11,
+            count=400,
+            start=500.0,
+            interval=0.5,
+            garbage=0.1,
+            disorder=4.0,
+        ),
         dict(source="s2", seed=12, count=300, garbage=0.1, disorder=4.0),
     ]
     sensors[0]["transport"] = "memory"
@@ -229,7 +238,7 @@ def test_a_finite_run_of_memory_and_tcp_sensors_equals_the_sequential_run(tmp_pa
 def test_late_records_are_counted_as_late_not_processed(tmp_path, transport):
     sensor = dict(source="s1", seed=5, count=300, disorder=12.0, garbage=0.05)
     sensor["transport"] = transport
-    size, lateness = 5.0, 2.0
+    size, lateness = 5, 2.0  # an integer for a float key: TOML writes 5 for 5.0
     path = write_config(
         tmp_path, [sensor], window=dict(size=size, allowed_lateness=lateness)
     )
@@ -257,6 +266,31 @@ def test_malformed_lines_never_stop_the_run(tmp_path):
         f"{shown(path)}  accounting: {counts}\n  expected:   {expected}\n"
         "  rule: about half the lines are malformed; each is a dead letter and the run "
         "goes on to the end ([window] left out: size 10, allowed_lateness 0)"
+    )
+
+
+def test_the_edge_values_of_each_range_are_accepted(tmp_path):
+    sensors = [
+        dict(source="empty", seed=1, count=0),  # count >= 0: a sensor may emit nothing
+        dict(
+            source="all-garbage", seed=2, count=20, garbage=1.0, disorder=0.0, pace=0.0
+        ),
+        dict(source="s3", seed=3, count=30, interval=0.25),
+    ]
+    path = write_config(
+        tmp_path,
+        sensors,
+        pipeline=dict(workers=1, mode="processes", queue_size=1),
+        window=dict(size=1, allowed_lateness=0.0),  # an integer for a float key
+    )
+    windows, counts = run_ok(path)
+    lines = [line for s in sensors for line in simulate(spec_of(s))]
+    _, expected = sequential(lines, 1.0, 0.0)
+    assert counts["produced"] == 50 and counts["dead"] == expected["dead"], (
+        f"{shown(path)}  accounting: {counts}\n  expected: produced 50 and dead "
+        f"{expected['dead']} (the 20 garbage lines among them)\n  rule: count = 0, "
+        "garbage = 1.0, disorder = 0, pace = 0, queue_size = 1 and size = 1 are all inside "
+        "their ranges"
     )
 
 
@@ -365,24 +399,49 @@ def test_a_signal_mid_run_drains_flushes_and_accounts(tmp_path, signum):
 
 # --- bad configs -----------------------------------------------------------------------------
 
+S1 = '[[sensor]]\nsource = "s1"\nseed = 1\ncount = 10\n'  # a good sensor, to add to
+
+# Each problem: the config, and the word its error line must name (the file, table or key).
 BAD_CONFIGS = {
-    "bad TOML": "[[sensor]]\nsource = s1\n",
-    "unknown key": '[[sensor]]\nsource = "s1"\nseed = 1\ncount = 10\ncolour = "red"\n',
-    "unknown table": '[[sensor]]\nsource = "s1"\nseed = 1\ncount = 10\n[extra]\nx = 1\n',
-    "wrong type": '[[sensor]]\nsource = "s1"\nseed = 1\ncount = "ten"\n',
-    "missing key": '[[sensor]]\nsource = "s1"\nseed = 1\n',
-    "workers < 1": '[[sensor]]\nsource = "s1"\nseed = 1\ncount = 10\n[pipeline]\nworkers = 0\n',
-    "no sensors": "[window]\nsize = 10.0\n",
-    "unknown transport": '[[sensor]]\nsource = "s1"\nseed = 1\ncount = 10\ntransport = "udp"\n',
-    "window size 0": '[[sensor]]\nsource = "s1"\nseed = 1\ncount = 10\n[window]\nsize = 0.0\n',
+    "missing file": (None, "run.toml"),
+    "bad TOML": ("[[sensor]]\nsource = s1\n", "run.toml"),
+    "unknown key": (S1 + 'colour = "red"\n', "colour"),
+    "unknown table": (S1 + "[extra]\nx = 1\n", "extra"),
+    "wrong type": ('[[sensor]]\nsource = "s1"\nseed = 1\ncount = "ten"\n', "count"),
+    "true is not a number": (
+        '[[sensor]]\nsource = "s1"\nseed = 1\ncount = true\n',
+        "count",
+    ),
+    "missing key": ('[[sensor]]\nsource = "s1"\nseed = 1\n', "count"),
+    "negative count": ('[[sensor]]\nsource = "s1"\nseed = 1\ncount = -1\n', "count"),
+    "empty source": ('[[sensor]]\nsource = ""\nseed = 1\ncount = 10\n', "source"),
+    "interval 0": (S1 + "interval = 0.0\n", "interval"),
+    "infinite interval": (S1 + "interval = inf\n", "interval"),
+    "garbage above 1": (S1 + "garbage = 1.5\n", "garbage"),
+    "negative disorder": (S1 + "disorder = -1.0\n", "disorder"),
+    "negative pace": (S1 + "pace = -0.5\n", "pace"),
+    "unknown transport": (S1 + 'transport = "udp"\n', "transport"),
+    "a sensor that is not a table": ("sensor = [1, 2]\n", "sensor"),
+    "no sensors": ("[window]\nsize = 10.0\n", "sensor"),
+    "two sensors named s1": (S1 + S1, "s1"),
+    "workers < 1": (S1 + "[pipeline]\nworkers = 0\n", "workers"),
+    "unknown mode": (S1 + '[pipeline]\nmode = "fibers"\n', "mode"),
+    "queue_size 0": (S1 + "[pipeline]\nqueue_size = 0\n", "queue_size"),
+    "a pipeline that is not a table": (S1 + "pipeline = 3\n", "pipeline"),
+    "window size 0": (S1 + "[window]\nsize = 0.0\n", "size"),
+    "negative lateness": (
+        S1 + "[window]\nallowed_lateness = -1.0\n",
+        "allowed_lateness",
+    ),
 }
 
 
-@pytest.mark.parametrize("problem", ["missing file", *BAD_CONFIGS])
+@pytest.mark.parametrize("problem", BAD_CONFIGS)
 def test_a_malformed_config_is_one_error_line_and_exit_2(tmp_path, problem):
+    text, culprit = BAD_CONFIGS[problem]
     path = tmp_path / "run.toml"
-    if problem != "missing file":
-        path.write_text(BAD_CONFIGS[problem])
+    if text is not None:
+        path.write_text(text)
     done = run_cli(path)
     story = f"{shown(path)}  (the problem: {problem})"
     lines = done.stderr.splitlines()
@@ -396,4 +455,33 @@ def test_a_malformed_config_is_one_error_line_and_exit_2(tmp_path, problem):
         "  expected: exit 2, nothing on stdout, and exactly one line on stderr starting "
         "'error:' that says what is wrong (no traceback: a bad config is the user's "
         "mistake, not a crash)"
+    )
+    assert culprit in lines[0], (
+        f"{story}\n  stderr: {lines[0]!r}\n  expected: the error line names {culprit!r}, "
+        "so the user knows which file, table or key to fix"
+    )
+
+
+@pytest.mark.parametrize(
+    "args", [[], ["run"], ["go", "run.toml"], ["run", "a.toml", "b"]]
+)
+def test_wrong_arguments_are_a_usage_line_and_exit_2(tmp_path, args):
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "dataproc", *args],
+            cwd=PROJECT,
+            env=environment(),
+            capture_output=True,
+            text=True,
+            timeout=LIMIT,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(
+            f"python -m dataproc {' '.join(args)} ran for {LIMIT} s", pytrace=False
+        )
+    lines = done.stderr.splitlines()
+    assert done.returncode == 2 and len(lines) == 1 and "usage" in lines[0], (
+        f"python -m dataproc {' '.join(args)}\n{outcome(done.returncode, done.stdout, done.stderr)}\n"
+        "  expected: exit 2 and one line on stderr showing the usage: "
+        "python -m dataproc run CONFIG.toml"
     )

@@ -6,12 +6,14 @@ record's work was done (the checksum equals a plain loop over the same lines).
 """
 
 import math
+import time
 
 import pytest
 
 from dataproc.pipeline import parse
 from dataproc.scaling import (
     CPU_ITERATIONS,
+    IO_SECONDS,
     MODES,
     MODULUS,
     STAGES,
@@ -43,6 +45,21 @@ def expected_checksum(stage: str, records: int, seed: int) -> int:
     return sum(expected_result(stage, line) for line in lines)
 
 
+def measured(stage: str, mode: str, workers: int, records: int, seed: int) -> Row:
+    """measure(...), and check its Row against what this test saw from outside."""
+    started = time.perf_counter()
+    row = measure(stage, mode, workers, records, seed=seed)
+    outside = time.perf_counter() - started
+    check_row(row, stage, mode, workers, records, seed)
+    assert row.seconds <= outside, got_vs_expected(
+        f"measure({stage!r}, {mode!r}, workers={workers}, records={records}): seconds",
+        row.seconds,
+        f"at most the {outside:.6f} s the call took, seen from outside",
+        "seconds = time.perf_counter() at the last result minus the reading at the start",
+    )
+    return row
+
+
 def check_row(row: Row, stage: str, mode: str, workers: int, records: int, seed: int):
     call = f"measure({stage!r}, {mode!r}, workers={workers}, records={records}, seed={seed})"
     assert isinstance(row, Row), got_vs_expected(call, repr(row), "a Row")
@@ -67,6 +84,15 @@ def check_row(row: Row, stage: str, mode: str, workers: int, records: int, seed:
         "0 <= p50_ms <= p99_ms",
         "half the records take at most p50, 99% take at most p99: p99 is never smaller",
     )
+    if stage == "io":
+        # Every record waits IO_SECONDS inside its latency (a little slack for the clocks).
+        least = IO_SECONDS * 1000 * 0.9
+        assert row.p50_ms >= least, got_vs_expected(
+            call + ": p50_ms",
+            row.p50_ms,
+            f">= {least:g} (each record waits IO_SECONDS = {IO_SECONDS} s)",
+            "latencies are in milliseconds: seconds * 1000",
+        )
     assert row.p99_ms / 1000 <= row.seconds * 1.000001 + 1e-6, got_vs_expected(
         call + ": p99_ms against seconds",
         f"p99_ms={row.p99_ms}, seconds={row.seconds}",
@@ -152,11 +178,18 @@ def test_percentile_is_the_nearest_rank(values, fraction, want):
 
 @pytest.mark.parametrize("values, fraction", [([], 0.5), ([1.0], 1.5), ([1.0], -0.1)])
 def test_percentile_rejects_nonsense(values, fraction):
-    raises(
+    call = f"percentile({values}, {fraction})"
+    err = raises(
         ValueError,
-        f"percentile({values}, {fraction})",
+        call,
         lambda: percentile(values, fraction),
         "no values have no percentile; fraction is between 0 and 1",
+    )
+    assert str(fraction) in str(err), got_vs_expected(
+        call + ": the error message",
+        repr(str(err)),
+        f"a message that names the fraction, {fraction}",
+        "an error that says what it was given saves its reader a debugging session",
     )
 
 
@@ -167,20 +200,16 @@ def test_percentile_rejects_nonsense(values, fraction):
 @pytest.mark.parametrize("mode", ["threads", "asyncio"])
 @pytest.mark.parametrize("workers", [1, 2])
 def test_measure_fills_a_consistent_row(stage, mode, workers):
-    records = 12
-    row = measure(stage, mode, workers, records, seed=3)
-    check_row(row, stage, mode, workers, records, seed=3)
+    measured(stage, mode, workers, records=12, seed=3)
 
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_measure_with_processes(stage):
-    row = measure(stage, "processes", 2, 8, seed=5)
-    check_row(row, stage, "processes", 2, 8, seed=5)
+    measured(stage, "processes", 2, records=8, seed=5)
 
 
 def test_measure_with_one_record_and_one_process():
-    row = measure("io", "processes", 1, 1, seed=2)
-    check_row(row, "io", "processes", 1, 1, seed=2)
+    measured("io", "processes", 1, records=1, seed=2)
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -226,21 +255,23 @@ def test_a_different_seed_is_different_work():
     )
 
 
-BAD = [
-    ("gpu", "threads", 2, 5, "stage is 'cpu' or 'io'"),
-    ("cpu", "fibers", 2, 5, "mode is 'threads', 'processes' or 'asyncio'"),
-    ("cpu", "threads", 0, 5, "at least one worker"),
-    ("io", "asyncio", -1, 5, "at least one worker"),
-    ("io", "threads", 1, 0, "at least one record: no records, no percentiles"),
+BAD = [  # the arguments, the wrong one among them, and the rule
+    ("gpu", "threads", 2, 5, "gpu", "stage is 'cpu' or 'io'"),
+    ("cpu", "fibers", 2, 5, "fibers", "mode is 'threads', 'processes' or 'asyncio'"),
+    ("cpu", "threads", 0, 5, "0", "at least one worker"),
+    ("io", "asyncio", -1, 5, "-1", "at least one worker"),
+    ("io", "threads", 1, 0, "0", "at least one record: no records, no percentiles"),
 ]
 
 
-@pytest.mark.parametrize("stage, mode, workers, records, why", BAD)
-def test_measure_rejects_bad_arguments(stage, mode, workers, records, why):
-    raises(
-        ValueError,
-        f"measure({stage!r}, {mode!r}, {workers}, {records})",
-        lambda: measure(stage, mode, workers, records),
+@pytest.mark.parametrize("stage, mode, workers, records, wrong, why", BAD)
+def test_measure_rejects_bad_arguments(stage, mode, workers, records, wrong, why):
+    call = f"measure({stage!r}, {mode!r}, {workers}, {records})"
+    err = raises(ValueError, call, lambda: measure(stage, mode, workers, records), why)
+    assert wrong in str(err), got_vs_expected(
+        call + ": the error message",
+        repr(str(err)),
+        f"a message that names the wrong value, {wrong}",
         why,
     )
 
@@ -302,6 +333,46 @@ def test_to_markdown_has_a_header_one_line_per_row_in_order_and_what_i_see():
     assert text.index("## What I see") > text.index(table[-1]), got_vs_expected(
         "to_markdown(...)", shown, "the '## What I see' section after the table"
     )
+
+
+TABLE_HEADER = (
+    "| stage | mode | workers | records | seconds | records/s | p50 ms | p99 ms "
+    "| peak queue | peak busy | peak memory KiB |"
+)
+TABLE_RULE = "|" + " --- |" * 11
+
+
+def test_to_markdown_writes_every_cell_as_documented():
+    row = Row(
+        stage="io",
+        mode="processes",
+        workers=4,
+        records=3000,
+        seconds=0.24301,
+        records_per_second=12345.6,
+        p50_ms=1.5,
+        p99_ms=4.256,
+        peak_queue=8,
+        peak_memory_kib=20480,
+        checksum=12345,
+        peak_busy=3,
+    )
+    want = [
+        TABLE_HEADER,
+        TABLE_RULE,
+        "| io | processes | 4 | 3000 | 0.243 | 12,346 | 1.50 | 4.26 | 8 | 3 | 20480 |",
+    ]
+    got = to_markdown([row]).splitlines()[:3]
+    for number, (got_line, want_line) in enumerate(
+        zip(got + [""] * 3, want, strict=False), start=1
+    ):
+        assert got_line == want_line, got_vs_expected(
+            f"to_markdown([one Row]): table line {number}",
+            repr(got_line),
+            repr(want_line),
+            "cells joined by ' | ' between '| ' and ' |'; seconds with 3 decimals, "
+            "records/s as a whole number with thousands separators, p50/p99 with 2 decimals",
+        )
 
 
 def test_to_markdown_of_no_rows_is_just_the_header():

@@ -74,7 +74,9 @@ def load_config(path: str) -> Config:
     (workers >= 1, mode "threads" | "processes", queue_size >= 1) and `[window]` (size > 0,
     allowed_lateness >= 0). A missing file, bad TOML, an unknown table or key, a value of the
     wrong type or out of range, no sensor at all or two with the same source raise
-    ConfigError."""
+    ConfigError, its message naming what is at fault: the file, the table, the key or the
+    repeated source. A float key may be written as an integer (TOML writes 10 for 10.0);
+    true and false are not numbers."""
 
     def pick(
         table: Any, where: str, kinds: dict[str, type], required: set[str]

@@ -76,7 +76,8 @@ def work(stage: str, line: str) -> tuple[int, float, float]:
 def percentile(values: list[float], fraction: float) -> float:
     """The nearest-rank percentile: the smallest value with at least `fraction` of all values
     at or below it, i.e. sorted(values)[ceil(fraction * n) - 1] (the first value when that
-    index is below 0). No values, or fraction outside 0..1, raises ValueError."""
+    index is below 0). No values, or fraction outside 0..1, raises ValueError naming the
+    fraction."""
     if not values or not 0 <= fraction <= 1:
         raise ValueError(f"percentile of {len(values)} values at {fraction}")
     ordered = sorted(values)
@@ -99,7 +100,8 @@ def measure(stage: str, mode: str, workers: int, records: int, seed: int = 1) ->
       process's resident memory (in "processes" mode the larger of this process and its
       largest child). It is a high-water mark since the process started, not of this run.
 
-    stage not in STAGES, mode not in MODES, workers < 1 or records < 1 raise ValueError."""
+    stage not in STAGES, mode not in MODES, workers < 1 or records < 1 raise ValueError, its
+    message naming the value that was wrong."""
     if stage not in STAGES:
         raise ValueError(f"stage must be one of {STAGES}, not {stage!r}")
     if mode not in MODES:
@@ -211,9 +213,13 @@ def measure(stage: str, mode: str, workers: int, records: int, seed: int = 1) ->
 
 def to_markdown(rows: list[Row]) -> str:
     """A Markdown table, one line per Row in the given order under a header line and its
-    |---| line (columns: stage, mode, workers, records, seconds, records/s, p50 ms, p99 ms,
-    peak queue, peak busy, peak memory KiB), then a "## What I see" section with a prompt for
-    the reader to fill in."""
+    |---| line, then a "## What I see" section with a prompt for the reader to fill in.
+
+    Every table line starts with "| ", ends with " |" and has " | " between its cells; the
+    |---| line is "|" and then " --- |" once per column. The columns, and how a Row's value is
+    written in each: stage, mode, workers, records (as they are), seconds (3 decimals),
+    records/s (a whole number with thousands separators, as f"{n:,.0f}": 12,346), p50 ms,
+    p99 ms (2 decimals), peak queue, peak busy, peak memory KiB (as they are)."""
     header = [
         "stage",
         "mode",
