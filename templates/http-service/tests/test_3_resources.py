@@ -126,6 +126,9 @@ INVALID_LINKS = {
     "no host": ({"url": "https://"}, "url"),
     "space in url": ({"url": "https://exa mple.com"}, "url"),
     "url too long": ({"url": "https://example.com/" + "a" * 2100}, "url"),
+    "url one over 2048": ({"url": "https://example.com/" + "a" * (2049 - 20)}, "url"),
+    "control character in url": ({"url": "https://example.com/a\x01b"}, "url"),
+    "DEL character in url": ({"url": "https://example.com/a\x7fb"}, "url"),
     "slug too short": ({"url": "https://example.com", "slug": "ab"}, "slug"),
     "slug capitals": ({"url": "https://example.com", "slug": "Abc"}, "slug"),
     "slug not a string": ({"url": "https://example.com", "slug": 123}, "slug"),
@@ -145,6 +148,16 @@ def test_an_invalid_link_is_422_naming_the_field(api, key, case):
         f"{reply.describe()}\n  expected: error.fields to name {field!r} and say what is "
         + "wrong, e.g. "
         + json.dumps({"fields": {field: "..."}})
+    )
+
+
+def test_a_url_of_exactly_2048_characters_is_accepted(api, key):
+    url = "https://example.com/" + "a" * (2048 - 20)
+    reply = api.request("POST", "/links", {"url": url}, key=key)
+    expect_status(
+        reply,
+        201,
+        "a url of exactly 2048 characters is within the limit (at most 2048)",
     )
 
 

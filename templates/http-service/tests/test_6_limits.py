@@ -49,6 +49,25 @@ def head(method: str, path: str, key: str, *extra: str) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
+def expect_closed(reply, why: str) -> None:
+    """A refused request whose body was not read: the answer says the connection ends."""
+    assert (reply.header("Connection") or "").lower() == "close", (
+        f"{reply.describe()}\n  expected: a Connection: close header\n  rule: {why}; the "
+        "unread rest of the request would otherwise be taken for the next request"
+    )
+
+
+def chunked(body: bytes, size: int = 8192) -> bytes:
+    """`body` in Transfer-Encoding: chunked, `size` bytes a chunk, with the last chunk."""
+    return (
+        b"".join(
+            b"%x\r\n%s\r\n" % (len(body[i : i + size]), body[i : i + size])
+            for i in range(0, len(body), size)
+        )
+        + b"0\r\n\r\n"
+    )
+
+
 def still_serving(api, after: str) -> None:
     reply = api.request("GET", "/health")
     expect_status(
@@ -68,29 +87,49 @@ def test_a_declared_oversized_body_is_413_before_it_is_sent(api, key):
     expect_error(
         reply, 413, "a body over 65536 bytes is refused from its Content-Length"
     )
+    expect_closed(reply, "the 413 is sent before the body is read")
     still_serving(api, "a 413")
+
+
+@pytest.mark.parametrize("framing", ["Content-Length", "chunked"])
+def test_a_body_of_exactly_65536_bytes_is_read(api, key, framing):
+    # Valid JSON whose url is too long: a service that read it all answers 422, not 413.
+    body = b'{"url": "https://example.com/' + b"a" * (MAX_BODY_BYTES - 31) + b'"}'
+    assert len(body) == MAX_BODY_BYTES  # the test's own arithmetic
+    if framing == "chunked":
+        # Small chunks: the limit is on the whole body, not on one chunk.
+        data = head("POST", "/links", key, "Transfer-Encoding: chunked") + chunked(
+            body, 1000
+        )
+    else:
+        data = head("POST", "/links", key, f"Content-Length: {len(body)}") + body
+    reply = raw_request(
+        api, data, f"POST /links with a body of exactly {len(body)} bytes ({framing})"
+    )
+    expect_error(
+        reply,
+        422,
+        "a body of exactly 65536 bytes is within the limit (over 65536 is 413); this one "
+        "is read, parsed, and its url refused as too long",
+    )
 
 
 def test_a_chunked_oversized_body_is_413(api, key):
     # No Content-Length: the size is only known while reading. JSON that would be valid,
     # apart from its size, so a service without the limit answers 422 (url too long).
     body = b'{"url": "https://example.com/' + b"a" * (MAX_BODY_BYTES + 100) + b'"}'
-    chunks = b"".join(
-        b"%x\r\n%s\r\n" % (len(body[i : i + 8192]), body[i : i + 8192])
-        for i in range(0, len(body), 8192)
-    )
     reply = raw_request(
         api,
-        head("POST", "/links", key, "Transfer-Encoding: chunked")
-        + chunks
-        + b"0\r\n\r\n",
-        f"POST /links with a chunked body of {len(body)} bytes",
+        head("POST", "/links", key, "Transfer-Encoding: chunked") + chunked(body, 1000),
+        f"POST /links with a chunked body of {len(body)} bytes, in chunks of 1000",
     )
     expect_error(
         reply,
         413,
-        "the limit holds for chunked bodies too: count the bytes as they come",
+        "the limit holds for chunked bodies too: count the bytes of every chunk as they "
+        "come, added up",
     )
+    expect_closed(reply, "the rest of the body is not read")
     still_serving(api, "a chunked 413")
 
 
@@ -102,7 +141,42 @@ def test_oversized_headers_are_431(api, key):
         f"GET /health with {len(extra)} headers of 500 bytes (over {MAX_HEADER_BYTES} in all)",
     )
     expect_error(reply, 431, "request headers over 8192 bytes in all are 431")
+    expect_closed(reply, "a request refused for its headers is not read any further")
     still_serving(api, "a 431")
+
+
+def padded_to(total: int, key: str) -> list[str]:
+    """Extra headers that make the request's headers (every name and value of head(...),
+    added up) exactly `total` bytes."""
+    base = {
+        "Host": "127.0.0.1",
+        "Authorization": f"Bearer {key}",
+        "Content-Type": "application/json",
+    }
+    used = sum(len(name) + len(value) for name, value in base.items())
+    extra, number = [], 0
+    while total - used > 600:
+        extra.append(f"X-Padding-{number}: {'p' * 500}")
+        used += len(f"X-Padding-{number}") + 500
+        number += 1
+    name = "X-Last"
+    extra.append(f"{name}: {'p' * (total - used - len(name))}")
+    return extra
+
+
+@pytest.mark.parametrize("total, status", [(8192, 200), (8193, 431)])
+def test_the_header_limit_is_exactly_8192_bytes(api, key, total, status):
+    reply = raw_request(
+        api,
+        head("GET", "/health", key, *padded_to(total, key)),
+        f"GET /health with headers of exactly {total} bytes (names plus values)",
+    )
+    expect_status(
+        reply,
+        status,
+        "headers of at most 8192 bytes in all (every name and value, added up) are "
+        "accepted; one byte more is 431",
+    )
 
 
 def test_headers_just_under_the_limit_are_fine(api, key):

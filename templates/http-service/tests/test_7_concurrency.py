@@ -195,6 +195,15 @@ def test_exactly_one_concurrent_writer_wins(api, key):
             "the ETag and then writing in a second step lets several writers pass the check; "
             "make the write itself conditional (UPDATE ... WHERE version = ?)"
         )
+        codes = {
+            json.loads(r[2] or b"{}").get("error", {}).get("code")
+            for r in results
+            if isinstance(r, tuple) and r[0] == 412
+        }
+        assert codes == {"precondition_failed"}, (
+            f"{story}\n  the 412 answers had the error codes {codes}\n  expected: every "
+            'one {"error": {"code": "precondition_failed", ...}}, however the race was lost'
+        )
         shown = api.request("GET", "/links/contested").json()
         assert shown.get("url") == f"https://example.com/writer-{winners[0]}", (
             f"{story}\n  GET afterwards: {shown}\n  expected: the winner's URL "

@@ -100,11 +100,14 @@ def test_metrics_count_requests_by_route_and_status(api, key):
         api.request("GET", "/links/missing-one")
     for _ in range(2):
         api.request("GET", "/links/measured")
+    for _ in range(2):
+        api.request("GET", "/no/such/route")
     after = scrape(api)
     checks = [
         ("GET", "/health", "200", 5),
         ("GET", "/links/{slug}", "404", 3),
         ("GET", "/links/{slug}", "200", 2),
+        ("GET", "unmatched", "404", 2),
     ]
     for method, route, status, count in checks:
         labels = {"method": method, "route": route, "status": status}
@@ -114,8 +117,8 @@ def test_metrics_count_requests_by_route_and_status(api, key):
         assert got == count, (
             f"http_requests_total{labels} went up by {got} between two scrapes\n  expected: "
             f"{count} (that many such requests were sent in between)\n  rule: label by the "
-            "route's template, not the raw path, and count every finished request, errors "
-            "included"
+            'route\'s template, not the raw path (route="unmatched" for a path no route '
+            "matches), and count every finished request, errors included"
         )
     by_path = [key for key in after if ("route", "/links/measured") in key[1]]
     assert not by_path, (
@@ -127,8 +130,10 @@ def test_metrics_count_requests_by_route_and_status(api, key):
 
 def test_metrics_time_requests_in_a_histogram(api):
     before = scrape(api)
+    started = time.perf_counter()
     for _ in range(4):
         api.request("GET", "/ready")
+    elapsed = time.perf_counter() - started
     after = scrape(api)
     labels = {"method": "GET", "route": "/ready"}
     count = value(after, "http_request_duration_seconds_count", **labels) - value(
@@ -144,6 +149,13 @@ def test_metrics_time_requests_in_a_histogram(api):
         f"http_request_duration_seconds{labels}: bucket le=+Inf {inf}, count {total}, sum "
         f"{spent}\n  expected: the +Inf bucket equals the count, and the sum of durations "
         "is above 0"
+    )
+    spent_here = spent - value(before, "http_request_duration_seconds_sum", **labels)
+    assert spent_here <= elapsed, (
+        f"http_request_duration_seconds_sum{labels} went up by {spent_here} s for 4 "
+        f"requests\n  expected: at most the {elapsed:.6f} s the client spent sending them "
+        "one after another and reading the answers\n  rule: a duration is the time from "
+        "the request's head arriving to its last byte sent, in seconds"
     )
 
 

@@ -26,7 +26,8 @@ SLUG = re.compile(r"[a-z0-9-]{3,32}")
 async def read_body(request: Request) -> bytes:
     """The whole request body: 413 payload_too_large past MAX_BODY_BYTES (whatever the
     Content-Length said, chunked bodies included), 408 request_timeout when it has not all
-    arrived BODY_SECONDS after the handler started reading (the connection is then closed)."""
+    arrived BODY_SECONDS after the handler started reading; both end the connection
+    (`Connection: close`)."""
     raise NotImplementedError(
         "Stage 3 (resources): the whole body (413 past the limit and 408 after 2 s come in stage 6)"
     )

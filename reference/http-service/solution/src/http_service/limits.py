@@ -2,7 +2,8 @@
 
 An ASGI middleware that looks at each request's head: headers of more than MAX_HEADER_BYTES
 in all (names plus values) are answered 431 headers_too_large, a Content-Length over
-MAX_BODY_BYTES is answered 413 payload_too_large at once, without reading the body. (The server
+MAX_BODY_BYTES is answered 413 payload_too_large at once, without reading the body; both answers
+say `Connection: close`, since the unread rest of the request cannot be told from a next one. (The server
 underneath refuses heads over its own, larger limit with a bare 400; the service's documented,
 lower limit gives the client the precise status.) Bodies without a Content-Length are bounded
 while they are read (validation.read_body).

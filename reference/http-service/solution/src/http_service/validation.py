@@ -26,7 +26,8 @@ SLUG = re.compile(r"[a-z0-9-]{3,32}")
 async def read_body(request: Request) -> bytes:
     """The whole request body: 413 payload_too_large past MAX_BODY_BYTES (whatever the
     Content-Length said, chunked bodies included), 408 request_timeout when it has not all
-    arrived BODY_SECONDS after the handler started reading (the connection is then closed)."""
+    arrived BODY_SECONDS after the handler started reading; both end the connection
+    (`Connection: close`)."""
     chunks, size = [], 0
     try:
         async with asyncio.timeout(BODY_SECONDS):
