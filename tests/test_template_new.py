@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -37,6 +38,18 @@ def test_a_new_template_verifies_at_once_and_learners_can_choose_it(kit_copy):
     verified = invoke(kit_copy, "verify", "url-shortener")
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "every mutant is caught" in verified.stdout
+
+    # The strength measures work on it too: a mutation score, and repeated runs with no flake.
+    measured = invoke(kit_copy, "mutation", "url-shortener")
+    assert measured.returncode == 0, measured.stdout + measured.stderr
+    score = re.search(
+        r"url-shortener: mutation score (\d+\.\d)% \((\d+) of (\d+)", measured.stdout
+    )
+    assert score, measured.stdout
+    assert int(score.group(3)) > 0 and int(score.group(2)) > 0, measured.stdout
+    repeated = invoke(kit_copy, "flakes", "url-shortener", "--runs", "2")
+    assert repeated.returncode == 0, repeated.stdout + repeated.stderr
+    assert "2 runs of" in repeated.stdout and "0 tests ever failed" in repeated.stdout
 
     # A learner can pick it: the project question offers it and lets it through.
     git(kit_copy, "add", "-A")
