@@ -165,6 +165,63 @@ def test_put_needs_if_match_and_a_current_etag(api, key):
     )
 
 
+def test_if_match_may_list_several_etags_or_say_any(api, key):
+    api.new_link(key, "https://example.com/l1", "listed")
+    etag = api.request("GET", "/links/listed").header("ETag")
+    listed = f'"not-this-one",{etag}'  # a list, commas and no spaces, as HTTP allows
+    reply = api.request(
+        "PUT",
+        "/links/listed",
+        {"url": "https://example.com/l2"},
+        headers={"If-Match": listed},
+        key=key,
+    )
+    expect_status(
+        reply,
+        200,
+        f"If-Match: {listed} lists the current ETag among others: the PUT goes ahead",
+    )
+    reply = api.request(
+        "PUT",
+        "/links/listed",
+        {"url": "https://example.com/l3"},
+        headers={"If-Match": "*"},
+        key=key,
+    )
+    expect_status(reply, 200, "If-Match: * means any version: the PUT goes ahead")
+    shown = api.request("GET", "/links/listed").json()
+    assert shown.get("url") == "https://example.com/l3", (
+        f"after PUT with If-Match: *, GET /links/listed shows {shown}\n  expected: url "
+        "https://example.com/l3 (If-Match: * updates whatever version is there)"
+    )
+
+
+UPDATES = {
+    "no url": {},
+    "ftp url": {"url": "ftp://example.com/x"},
+    "unknown field": {"url": "https://example.com/", "x": 1},
+}
+
+
+@pytest.mark.parametrize("case", UPDATES)
+def test_an_update_is_checked_like_a_new_link(api, key, case):
+    body, slug = UPDATES[case], "checked-" + case.replace(" ", "-")
+    api.new_link(key, "https://example.com/checked", slug)
+    etag = api.request("GET", f"/links/{slug}").header("ETag")
+    reply = api.request(
+        "PUT", f"/links/{slug}", body, headers={"If-Match": etag}, key=key
+    )
+    error = expect_error(
+        reply,
+        422,
+        f"PUT /links/{slug} {json.dumps(body)} ({case}): 422, as for a new link",
+    )
+    fields = error.get("fields")
+    assert isinstance(fields, dict) and fields, (
+        f"{reply.describe()}\n  expected: error.fields naming what is wrong"
+    )
+
+
 def test_exactly_one_concurrent_writer_wins(api, key):
     api.new_link(key, "https://example.com/start", "contested")
     for round_ in range(1, 6):
