@@ -9,6 +9,8 @@ closed. JSON nested too deeply to parse is malformed (400), not a crash. Meanwhi
 client is served as usual.
 """
 
+import time
+
 import pytest
 
 from tests.support import (
@@ -130,6 +132,27 @@ def test_a_chunked_oversized_body_is_413(api, key):
         "come, added up",
     )
     expect_closed(reply, "the rest of the body is not read")
+    still_serving(api, "a chunked 413")
+
+
+def test_a_chunked_body_sent_piece_by_piece_is_counted_in_all(api, key):
+    # Each chunk arrives on its own, well under the limit; only their sum is over it. No
+    # final zero chunk: a service that counts each piece alone waits for more, and answers
+    # 408 after 2 s instead of 413 at once.
+    body = b'{"url": "https://example.com/' + b"a" * (MAX_BODY_BYTES + 100) + b'"}'
+    pieces = [body[i : i + 8000] for i in range(0, len(body), 8000)]
+    story = f"POST /links, chunked, {len(pieces)} chunks of 8000 bytes sent 10 ms apart"
+    with connect(api) as sock:
+        sock.sendall(head("POST", "/links", key, "Transfer-Encoding: chunked"))
+        for piece in pieces:
+            sock.sendall(b"%x\r\n%s\r\n" % (len(piece), piece))
+            time.sleep(0.01)
+        reply = read_reply(sock, story)
+    expect_error(
+        reply,
+        413,
+        "the limit is on the whole body: add up the bytes of every chunk as they come",
+    )
     still_serving(api, "a chunked 413")
 
 
@@ -261,6 +284,7 @@ def test_a_slow_client_is_timed_out_and_blocks_no_one(api, key):
             408,
             f"a body not complete {BODY_SECONDS:g} s after reading began is 408",
         )
+        expect_closed(reply, "a 408 ends the connection")
         assert closed_by_peer(slow), (
             "after the 408 the connection must be closed by the service (the rest of the "
             "body may still come, and would be read as a new request)"
