@@ -143,11 +143,18 @@ def test_a_chunked_body_sent_piece_by_piece_is_counted_in_all(api, key):
     pieces = [body[i : i + 8000] for i in range(0, len(body), 8000)]
     story = f"POST /links, chunked, {len(pieces)} chunks of 8000 bytes sent 10 ms apart"
     with connect(api) as sock:
-        sock.sendall(head("POST", "/links", key, "Transfer-Encoding: chunked"))
-        for piece in pieces:
-            sock.sendall(b"%x\r\n%s\r\n" % (len(piece), piece))
-            time.sleep(0.01)
-        reply = read_reply(sock, story)
+        try:
+            sock.sendall(head("POST", "/links", key, "Transfer-Encoding: chunked"))
+            for piece in pieces:
+                sock.sendall(b"%x\r\n%s\r\n" % (len(piece), piece))
+                time.sleep(0.01)
+            reply = read_reply(sock, story)
+        except OSError as err:
+            pytest.fail(
+                f"{story}\n  the connection failed: {type(err).__name__}: {err}\n"
+                f"{api.service.output_tail()}",
+                pytrace=False,
+            )
     expect_error(
         reply,
         413,
