@@ -165,6 +165,19 @@ def test_put_needs_if_match_and_a_current_etag(api, key):
     )
 
 
+def test_a_new_link_answers_with_the_etag_get_gives(api, key):
+    created = api.request(
+        "POST", "/links", {"url": "https://example.com/n", "slug": "fresh"}, key=key
+    )
+    expect_status(created, 201, "POST /links creates the link")
+    shown = api.request("GET", "/links/fresh")
+    assert created.header("ETag") and created.header("ETag") == shown.header("ETag"), (
+        f"POST /links answered ETag {created.header('ETag')}; GET /links/fresh then "
+        f"answered ETag {shown.header('ETag')}\n  expected: the same ETag, naming the "
+        "link's first version: a client may PUT with the ETag its POST gave it"
+    )
+
+
 def test_if_match_may_list_several_etags_or_say_any(api, key):
     api.new_link(key, "https://example.com/l1", "listed")
     etag = api.request("GET", "/links/listed").header("ETag")
