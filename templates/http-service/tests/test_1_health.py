@@ -50,6 +50,20 @@ def test_the_service_keeps_its_data_in_the_data_folder_it_is_given(api):
     )
 
 
+def test_a_missing_data_folder_is_created_with_its_parents(tmp_path):
+    folder = tmp_path / "not" / "there" / "yet"
+    with running(tmp_path / "run", data_dir=folder) as api:
+        expect_status(
+            api.request("GET", "/ready"),
+            200,
+            f"started with --data {folder}, a folder whose parents do not exist either",
+        )
+        assert folder.is_dir() and any(folder.iterdir()), (
+            f"started as: {api.service.shown_command}\n  expected: {folder} created, "
+            "parents and all, with the database file in it"
+        )
+
+
 def test_health_is_served_many_times_on_one_connection(api):
     api.service.require_up()
     conn = http.client.HTTPConnection("127.0.0.1", api.port, timeout=10)
