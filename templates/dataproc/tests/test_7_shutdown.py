@@ -75,10 +75,11 @@ def shown(path: Path | str) -> str:
     return f"python -m dataproc run {path}\n  with the config:\n{text}"
 
 
-def run_cli(path: Path | str) -> subprocess.CompletedProcess:
+def run_dataproc(args: list[str], story: str) -> subprocess.CompletedProcess:
+    """`python -m dataproc ARGS` in the project, at most LIMIT seconds."""
     try:
         return subprocess.run(
-            command(path),
+            [sys.executable, "-m", "dataproc", *args],
             cwd=PROJECT,
             env=environment(),
             capture_output=True,
@@ -86,7 +87,11 @@ def run_cli(path: Path | str) -> subprocess.CompletedProcess:
             timeout=LIMIT,
         )
     except subprocess.TimeoutExpired:
-        pytest.fail(f"{shown(path)}  had not finished after {LIMIT} s", pytrace=False)
+        pytest.fail(f"{story}  had not finished after {LIMIT} s", pytrace=False)
+
+
+def run_cli(path: Path | str) -> subprocess.CompletedProcess:
+    return run_dataproc(["run", str(path)], shown(path))
 
 
 def outcome(code: int | None, out: str, err: str) -> str:
@@ -466,22 +471,11 @@ def test_a_malformed_config_is_one_error_line_and_exit_2(tmp_path, problem):
     "args", [[], ["run"], ["go", "run.toml"], ["run", "a.toml", "b"]]
 )
 def test_wrong_arguments_are_a_usage_line_and_exit_2(tmp_path, args):
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "dataproc", *args],
-            cwd=PROJECT,
-            env=environment(),
-            capture_output=True,
-            text=True,
-            timeout=LIMIT,
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail(
-            f"python -m dataproc {' '.join(args)} ran for {LIMIT} s", pytrace=False
-        )
+    story = f"python -m dataproc {' '.join(args)}"
+    done = run_dataproc(args, story)
     lines = done.stderr.splitlines()
     assert done.returncode == 2 and len(lines) == 1 and "usage" in lines[0], (
-        f"python -m dataproc {' '.join(args)}\n{outcome(done.returncode, done.stdout, done.stderr)}\n"
+        f"{story}\n{outcome(done.returncode, done.stdout, done.stderr)}\n"
         "  expected: exit 2 and one line on stderr showing the usage: "
         "python -m dataproc run CONFIG.toml"
     )
