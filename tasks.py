@@ -16,6 +16,7 @@ from climb_kit.layout import KitError, finished_projects
 from climb_kit.render import SAMPLE_LEARNER, new_project, render
 from climb_kit.report import check_line, console, verify_table
 from climb_kit.showcase.tasks import showcase
+from climb_kit.task_help import help_if_asked
 from climb_kit.verify import verify as verify_template
 
 # The kit is the folder this file is in (not wherever climb_kit happens to be installed from).
@@ -111,6 +112,7 @@ def _fresh_folder(base: Path) -> Path:
 )
 def verify(c, project, repeat=1, keep=None):
     """Prove templates sound: render, lint, skeleton fails, reference passes, mutants caught."""
+    help_if_asked("verify", project, KIT_ROOT)
     finished = finished_projects(KIT_ROOT)
     if project.startswith("-"):
         raise Exit(
@@ -171,6 +173,7 @@ def bench(c, project="scheduler", sizes=None):
 )
 def checksums(c, project):
     """Regenerate templates/PROJECT/tests/SHA256SUMS after changing a template's files."""
+    help_if_asked("checksums", project, KIT_ROOT)
     finished = finished_projects(KIT_ROOT)
     if project != "all" and project not in finished:
         raise Exit(
@@ -196,6 +199,7 @@ def checksums(c, project):
 )
 def template_new(c, name, title):
     """Scaffold templates/NAME and reference/NAME with one example stage that verifies."""
+    help_if_asked("template.new", name, KIT_ROOT)
     from climb_kit.scaffold import new_template
 
     try:
@@ -234,6 +238,7 @@ def mutation(c, project, max_children=None, show=20):
 
     from climb_kit.mutation import mutation_test
 
+    help_if_asked("mutation", project, KIT_ROOT)
     project = _one_project(project)
     with tempfile.TemporaryDirectory(prefix="climb-mutation-") as scratch:
         try:
@@ -276,6 +281,7 @@ def flakes(c, project, runs=50):
 
     from climb_kit.flakes import hunt_flakes
 
+    help_if_asked("flakes", project, KIT_ROOT)
     project = _one_project(project)
     if int(runs) < 1:
         raise Exit("error: --runs must be at least 1", code=2)

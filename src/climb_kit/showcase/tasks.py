@@ -21,6 +21,7 @@ from rich.progress import track
 
 from climb_kit.layout import KIT_ROOT, finished_projects
 
+from ..task_help import help_if_asked
 from .intake import add_bundles
 from .site import SiteError, build_site
 
@@ -47,6 +48,7 @@ def _where(c, path: str | None, default: str) -> Path:
 )
 def add(c, bundle, store=None):
     """Verify submission bundles and add the good ones to the showcase (one reason per rejection)."""
+    help_if_asked("showcase.add", bundle, _kit_root(c))
     # Invoke reads further words as task names, so more bundles come after `--`.
     named = [bundle, *shlex.split(c.remainder or "")]
     bundles: list[Path] = []
