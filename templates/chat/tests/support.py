@@ -7,7 +7,8 @@
   received, so a failure shows the conversation: `expect` waits (with a deadline) for the next
   event of a type, `join`/`say` run one command, `closed` waits for the server to close.
 - `play(scenario)` runs an async test body with an overall deadline.
-- `RedisServer` is a real `redis-server` on a free port, with persistence off, for stage 7.
+- `RedisServer` is a real `redis-server` on a free port, with persistence off, for stage 7;
+  `stop()` ends it, `freeze()` leaves it running but deaf.
 
 Nothing here sleeps to synchronise: every wait is for an event, with a deadline.
 """
@@ -166,17 +167,20 @@ class Peer:
         except ConnectionClosed as err:
             self.fail(f"could not send, the connection is closed ({close_text(err)})")
 
-    async def next(self, seconds: float = WAIT, waiting_for: str = "an event") -> Any:
+    async def next(
+        self, seconds: float = WAIT, waiting_for: str = "an event", rule: str = ""
+    ) -> Any:
         """The next event from the server (parsed JSON)."""
         try:
             async with asyncio.timeout(seconds):
                 frame = await self.websocket.recv()
         except TimeoutError:
-            self.fail(f"waited {seconds:g} s for {waiting_for}; nothing came")
+            self.fail(f"waited {seconds:g} s for {waiting_for}; nothing came", rule)
         except ConnectionClosed as err:
             self.fail(
                 f"waited for {waiting_for}; the server closed the connection "
-                f"({close_text(err)})"
+                f"({close_text(err)})",
+                rule,
             )
         try:
             event = json.loads(frame)
@@ -204,7 +208,7 @@ class Peer:
         deadline = asyncio.get_running_loop().time() + seconds
         while True:
             left = max(0.01, deadline - asyncio.get_running_loop().time())
-            event = await self.next(left, waiting_for=wanted)
+            event = await self.next(left, waiting_for=wanted, rule=rule)
             if event["type"] == kind and all(
                 event.get(k) == v for k, v in fields.items()
             ):
@@ -424,12 +428,20 @@ class RedisServer:
         except OSError:
             return False
 
+    def freeze(self) -> None:
+        """Stop the process where it stands (SIGSTOP): connections stay open, nothing answers,
+        as when the network to Redis breaks."""
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGSTOP)
+
     def stop(self) -> None:
         """SIGTERM, then SIGKILL if it lingers; no redis-server is ever left behind."""
         if self.process is None:
             return
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
+            # A frozen one (see freeze) takes the SIGTERM only once it runs again.
+            os.killpg(self.process.pid, signal.SIGCONT)
             try:
                 self.process.wait(5)
             except subprocess.TimeoutExpired:

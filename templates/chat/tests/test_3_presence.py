@@ -2,7 +2,8 @@
 
 A nickname is unique within a room. "joined" lists the room's members and its latest 50
 messages; the members already there get a presence event for every join and leave (a client
-that disconnects leaves too). A member can page back through the history with "before".
+that disconnects leaves too), but not in rooms of more than 100. A member can page back
+through the history with "before".
 """
 
 import pytest
@@ -39,6 +40,17 @@ def test_joined_lists_the_members_and_the_others_see_who_comes_and_goes(tmp_path
         await ada.expect("presence", nick="cy", action="join")
         await bob.expect("presence", nick="cy", action="join")
         await cy.send({"type": "leave", "room": "lobby"})
+        await cy.expect("left", skip=())
+        about_itself = [
+            event
+            for event in cy.received
+            if event.get("type") == "presence" and event.get("nick") == "cy"
+        ]
+        assert not about_itself, (
+            f"cy was told of its own coming or going: {brief(about_itself[0])}\n"
+            '  rule: presence goes to the others; the newcomer has "joined", the leaver '
+            '"left"'
+        )
         await ada.expect("presence", nick="cy", action="leave", count=2)
         await bob.close()
         await ada.expect(
@@ -52,6 +64,41 @@ def test_joined_lists_the_members_and_the_others_see_who_comes_and_goes(tmp_path
         await ada.expect("message", text="alone", skip=())
         await cy.close()
         await ada.close()
+
+    with running(tmp_path) as server:
+        play(scenario(server))
+
+
+def test_a_room_of_more_than_a_hundred_announces_nobody(tmp_path):
+    async def scenario(server):
+        ada = await Peer.open(server, "ada")
+        await ada.join("hall", "ada")
+        crowd = []
+        for n in range(2, 102):
+            # Nobody reads the crowd's presence events: let them pile up client-side, so
+            # that closing is quick.
+            member = await Peer.open(server, f"member {n}", max_queue=None)
+            await member.join("hall", f"m{n}")
+            crowd.append(member)
+        for n in range(2, 101):
+            await ada.expect(
+                "presence",
+                nick=f"m{n}",
+                action="join",
+                count=n,
+                skip=(),
+                rule="every join is announced while the room has at most 100 members",
+            )
+        await ada.say("hall", "who is here?")
+        await ada.expect(
+            "message",
+            text="who is here?",
+            skip=(),
+            rule="the 101st member's join is not announced: rooms of more than 100 "
+            "send no presence events (each would go to every member)",
+        )
+        for peer in (ada, *crowd):
+            await peer.close()
 
     with running(tmp_path) as server:
         play(scenario(server))

@@ -3,8 +3,8 @@
 Each test starts its own `redis-server` on a free port of 127.0.0.1 (persistence off) and two
 of your servers with `--redis redis://127.0.0.1:PORT/0`, each on its own data folder. Clients
 on either server share the rooms: the same messages, the same ids, the same order, and the
-same history. Then Redis is stopped: every client is told ("redis_unavailable"), and each
-server carries on alone. Nothing crashes.
+same history. Then Redis is stopped, or frozen: every client is told ("redis_unavailable"),
+and each server carries on alone. Nothing crashes, nothing hangs.
 """
 
 import asyncio
@@ -12,7 +12,16 @@ from contextlib import contextmanager
 
 import pytest
 
-from tests.support import Peer, brief, ids, play, redis_running, start, texts
+from tests.support import (
+    Peer,
+    brief,
+    ids,
+    play,
+    redis_running,
+    running,
+    start,
+    texts,
+)
 
 pytestmark = pytest.mark.stage("redis")
 
@@ -118,6 +127,16 @@ def test_history_and_resume_come_from_redis(tmp_path):
         await cy.send({"type": "history", "room": "lobby", "before": 3})
         page = await cy.expect("history")
         assert ids(page.get("messages", [])) == [1, 2], brief(page)
+        for asked, expected in (
+            ({"limit": 2}, [4, 5]),
+            ({"before": 5, "limit": 2}, [3, 4]),
+        ):
+            await cy.send({"type": "history", "room": "lobby", **asked})
+            page = await cy.expect("history")
+            assert ids(page.get("messages", [])) == expected, (
+                f"history {asked} on B\n  got: {brief(page)}\n  expected: ids {expected}\n"
+                "  rule: the newest `limit` messages below `before`, from the Redis stream"
+            )
         await ada.close()
         await cy.close()
 
@@ -172,3 +191,36 @@ def test_losing_redis_degrades_to_local_chat_and_never_crashes(tmp_path):
 
     with two_servers(tmp_path) as (redis, a, b):
         play(scenario(redis, a, b))
+
+
+def test_a_frozen_redis_is_noticed_within_seconds(tmp_path):
+    async def scenario(redis, a):
+        ada, al = await Peer.open(a, "ada"), await Peer.open(a, "al")
+        for peer, nick in ((ada, "ada"), (al, "al")):
+            await peer.join("lobby", nick)
+        await ada.say("lobby", "before the freeze")
+        for peer in (ada, al):
+            await peer.expect("message", text="before the freeze")
+
+        redis.freeze()
+        await ada.say("lobby", "is anyone there?")
+        for peer in (ada, al):
+            await peer.expect(
+                "error",
+                code="redis_unavailable",
+                rule="Redis still holds the connection open but never answers: without a "
+                "timeout on each Redis command your server waits forever. Give up after "
+                "2 seconds and treat Redis as gone",
+            )
+            got = await peer.expect(
+                "message",
+                text="is anyone there?",
+                rule="the message that found Redis frozen is still delivered, locally",
+            )
+            assert got["id"] == 2, f"{peer.name}: {brief(got)}: ids go on locally, 2"
+        await ada.close()
+        await al.close()
+
+    with redis_running(tmp_path) as redis:
+        with running(tmp_path / "a", "--redis", redis.url) as a:
+            play(scenario(redis, a))
