@@ -192,6 +192,12 @@ class Peer:
             self.fail(
                 f'received {brief(event)}: every event is an object with a "type"'
             )
+        said = event.get("message")
+        if event["type"] == "error" and not (isinstance(said, str) and said.strip()):
+            self.fail(
+                f"received {brief(event)}\n  rule: an error event says what went wrong in "
+                '"message", a sentence for the person reading it (PROTOCOL.md)'
+            )
         return event
 
     async def expect(

@@ -104,6 +104,49 @@ def test_both_servers_deliver_the_same_order_with_one_sequence_of_ids(tmp_path):
         play(scenario(a, b))
 
 
+def test_joining_while_the_room_talks_misses_nothing_and_repeats_nothing(tmp_path):
+    talk = 300
+
+    async def scenario(a, b):
+        ada = await Peer.open(a, "ada (A)")
+        await ada.join("lobby", "ada")
+
+        async def chatter():
+            for n in range(1, talk + 1):
+                await ada.say("lobby", f"line {n}")
+
+        talking = asyncio.create_task(chatter())
+        joiners = []
+        for k in range(8):
+            peer = await Peer.open(b, f"joiner {k} (B)")
+            joiners.append((peer, await peer.join("lobby", f"j{k}")))
+            await asyncio.sleep(0.005)  # spread the joins over the conversation
+        await talking
+        for peer, joined in joiners:
+            history = ids(joined.get("history", []))
+            newest = history[-1] if history else 0
+            live = [newest]
+            while live[-1] < talk:
+                got = await peer.expect(
+                    "message",
+                    rule="after joined, every message of the room, in order",
+                )
+                live.append(got["id"])
+            assert live[1:] == list(range(newest + 1, talk + 1)), (
+                f"{peer.name} joined while ada (A) said {talk} messages\n"
+                f"  its history ended with id {newest}; then it got ids: {live[1:]}\n"
+                f"  expected: {newest + 1} to {talk}, each once\n"
+                "  rule: a message published while a newcomer's history is read must reach "
+                "it exactly once: after the history, and not if the history has it"
+            )
+        await ada.close()
+        for peer, _ in joiners:
+            await peer.close()
+
+    with two_servers(tmp_path) as (_, a, b):
+        play(scenario(a, b))
+
+
 def test_history_and_resume_come_from_redis(tmp_path):
     async def scenario(a, b):
         ada = await Peer.open(a, "ada (A)")

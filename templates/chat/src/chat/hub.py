@@ -49,6 +49,10 @@ class Client:
         self.rooms: dict[str, str] = {}
         # Rooms being joined: messages that arrive while their history is read wait here.
         self.joining: dict[str, list[dict[str, Any]]] = {}
+        # Room -> the newest message id this client has (its history included): an older one
+        # never goes to it again. With Redis, the history read can be ahead of messages still
+        # on their way to this server.
+        self.newest: dict[str, int] = {}
         self.dropped = False
         self.writer: asyncio.Task | None = None  # the task running `pump`
 

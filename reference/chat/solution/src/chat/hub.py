@@ -46,6 +46,10 @@ class Client:
         self.rooms: dict[str, str] = {}
         # Rooms being joined: messages that arrive while their history is read wait here.
         self.joining: dict[str, list[dict[str, Any]]] = {}
+        # Room -> the newest message id this client has (its history included): an older one
+        # never goes to it again. With Redis, the history read can be ahead of messages still
+        # on their way to this server.
+        self.newest: dict[str, int] = {}
         self.dropped = False
         self.writer: asyncio.Task | None = None  # the task running `pump`
 
@@ -139,6 +143,8 @@ class Hub:
                 continue
             if room in client.joining:
                 client.joining[room].append(event)
+            elif not self._is_new(client, event):
+                continue
             elif not client.send(text):
                 too_slow.append(client)
         for client in too_slow:
@@ -186,7 +192,7 @@ class Hub:
             waiting = client.joining.pop(room, [])
         if room not in client.rooms:
             return  # gone while the history was read
-        newest = history[-1]["id"] if history else (after or 0)
+        client.newest[room] = history[-1]["id"] if history else (after or 0)
         self.reply(
             client,
             {
@@ -198,14 +204,26 @@ class Hub:
             },
         )
         for event in waiting:
-            if event["type"] != "message" or event["id"] > newest:
+            if self._is_new(client, event):
                 self.reply(client, event)
+
+    @staticmethod
+    def _is_new(client: Client, event: dict[str, Any]) -> bool:
+        """Does this event still go to this client? Not a message it already has."""
+        if event["type"] != "message":
+            return True
+        room = event["room"]
+        if event["id"] <= client.newest.get(room, 0):
+            return False
+        client.newest[room] = event["id"]
+        return True
 
     def leave(self, client: Client, room: str) -> None:
         """Leave a room: the others see it."""
         if room not in client.rooms:
             raise ProtocolError("not_in_room", f"you are not in {room!r}")
         nick = client.rooms.pop(room)
+        client.newest.pop(room, None)
         members = self.rooms.get(room, {})
         members.pop(client, None)
         if not members:
