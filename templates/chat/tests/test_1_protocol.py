@@ -126,6 +126,40 @@ BAD_TEXT = [
         '{"type": "history", "room": "lobby", "limit": 101}',
         "bad_message",
     ),
+    (
+        "history limit 0",
+        '{"type": "history", "room": "lobby", "limit": 0}',
+        "bad_message",
+    ),
+    (
+        "history limit not whole",
+        '{"type": "history", "room": "lobby", "limit": 2.5}',
+        "bad_message",
+    ),
+    (
+        "history before 0",
+        '{"type": "history", "room": "lobby", "before": 0}',
+        "bad_message",
+    ),
+    (
+        "after below 0",
+        '{"type": "join", "room": "lobby", "nick": "ada", "after": -1}',
+        "bad_message",
+    ),
+    (
+        "after true",
+        '{"type": "join", "room": "lobby", "nick": "ada", "after": true}',
+        "bad_message",
+    ),
+    ("empty nick", '{"type": "join", "room": "lobby", "nick": ""}', "bad_nick"),
+    (
+        "room too long",
+        '{"type": "join", "room": "' + "r" * 33 + '", "nick": "ada"}',
+        "bad_room",
+    ),
+    ("say without a room", '{"type": "say", "text": "hi"}', "bad_room"),
+    ("leave without a room", '{"type": "leave"}', "bad_room"),
+    ("history without a room", '{"type": "history"}', "bad_room"),
 ]
 
 
@@ -154,6 +188,32 @@ def test_a_bad_text_frame_gets_an_error_event_and_the_connection_stays_usable(
         )
         await peer.close()
         await still_serving(server)
+
+    play(scenario(server))
+
+
+def test_commands_at_the_limits_are_accepted(server):
+    async def scenario(server):
+        peer = await Peer.open(server, "ada")
+        longest = "n" * 32
+        joined = await peer.join("Team_7-b", longest, after=0)
+        assert joined.get("nick") == longest, brief(joined)
+        await peer.join("x", "y")
+        text = "t" * 4096
+        await peer.say("Team_7-b", text)
+        await peer.expect(
+            "message",
+            text=text,
+            rule="a text of exactly 4096 characters is allowed",
+        )
+        for asked in ({"limit": 100}, {"limit": 1}, {"before": 1}):
+            await peer.send({"type": "history", "room": "Team_7-b", **asked})
+            await peer.expect(
+                "history",
+                room="Team_7-b",
+                rule=f"{asked} is within PROTOCOL.md's limits: answer it, no error",
+            )
+        await peer.close()
 
     play(scenario(server))
 

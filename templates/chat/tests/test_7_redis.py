@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 import pytest
 
+from tests.service import free_port
 from tests.support import (
     Peer,
     brief,
@@ -267,3 +268,28 @@ def test_a_frozen_redis_is_noticed_within_seconds(tmp_path):
     with redis_running(tmp_path) as redis:
         with running(tmp_path / "a", "--redis", redis.url) as a:
             play(scenario(redis, a))
+
+
+def test_a_server_whose_redis_is_down_at_start_runs_alone(tmp_path):
+    nothing_there = f"redis://127.0.0.1:{free_port()}/0"
+
+    async def scenario(server):
+        ada, bob = await Peer.open(server, "ada"), await Peer.open(server, "bob")
+        await ada.join("lobby", "ada")
+        await bob.join("lobby", "bob")
+        await ada.say("lobby", "anyone?")
+        got = await bob.expect(
+            "message",
+            text="anyone?",
+            rule="a server that cannot reach Redis when it starts serves its own clients",
+        )
+        assert got["id"] == 1, brief(got)
+        await ada.close()
+        await bob.close()
+
+    with running(tmp_path, "--redis", nothing_there) as server:
+        play(scenario(server))
+        assert server.running, (
+            f"the server stopped\n{server.output_tail()}\n"
+            "  rule: no Redis at start is no reason to crash: run alone"
+        )
