@@ -111,7 +111,9 @@ def test_a_client_that_stops_reading_is_dropped_and_the_room_keeps_flowing(tmp_p
             await peer.close()
         await still_fine(server)
 
-    with running(tmp_path) as server:
+    # A smaller bound than the default 256 (PROTOCOL.md's --queue-limit): slow is dropped
+    # sooner, and the flag is read as a number.
+    with running(tmp_path, "--queue-limit", "64") as server:
         play(scenario(server), seconds=120)
 
 

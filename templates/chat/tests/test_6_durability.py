@@ -142,7 +142,8 @@ def test_rooms_keep_their_own_history_and_a_new_data_folder_starts_empty(tmp_pat
             await peer.close()
 
     first = start(tmp_path / "one")
-    other = start(tmp_path / "two")
+    # PROTOCOL.md: the --data folder is created when missing, parents and all.
+    other = start(tmp_path / "two", data_dir=tmp_path / "two" / "not" / "yet" / "there")
     try:
         play(scenario(first, other))
     finally:
