@@ -213,7 +213,7 @@ class Hub:
         if event["type"] != "message":
             return True
         room = event["room"]
-        if event["id"] <= client.newest.get(room, 0):
+        if event["id"] <= client.newest[room]:  # set when its join finished
             return False
         client.newest[room] = event["id"]
         return True
@@ -223,11 +223,11 @@ class Hub:
         if room not in client.rooms:
             raise ProtocolError("not_in_room", f"you are not in {room!r}")
         nick = client.rooms.pop(room)
-        client.newest.pop(room, None)
-        members = self.rooms.get(room, {})
-        members.pop(client, None)
+        # A client is in `client.rooms` exactly when it is among the room's members.
+        members = self.rooms[room]
+        del members[client]
         if not members:
-            self.rooms.pop(room, None)
+            del self.rooms[room]
         self.announce(room, nick, "leave")
 
     # --- messages -----------------------------------------------------------------------
