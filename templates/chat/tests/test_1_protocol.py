@@ -66,6 +66,36 @@ def test_health_and_ready_answer_plain_http(server, path, body):
     assert json.loads(data) == body, f"GET {path}: {data!r}, expected {body}"
 
 
+def test_a_query_string_does_not_change_the_path(server):
+    status, data, _ = http_get(server, "/ready?from=load-balancer")
+    assert status == 200 and json.loads(data) == {"status": "ready"}, (
+        f"GET /ready?from=load-balancer\n  got: {status} {data[:200]!r}\n"
+        '  expected: 200 {"status": "ready"}\n'
+        "  rule: the path is what comes before the ?; probes may add a query"
+    )
+
+
+def test_other_paths_get_404_with_an_error_body(server):
+    status, data, kind = http_get(server, "/elsewhere")
+    try:
+        body = json.loads(data)
+    except ValueError:
+        body = None
+    error = body.get("error") if isinstance(body, dict) else None
+    assert (
+        status == 404
+        and kind.split(";")[0] == "application/json"
+        and isinstance(error, dict)
+        and error.get("code") == "not_found"
+        and isinstance(error.get("message"), str)
+        and error["message"]
+    ), (
+        f"GET /elsewhere\n  got: {status} {kind!r} {data[:200]!r}\n"
+        '  expected: 404, application/json, {"error": {"code": "not_found", "message": '
+        '"..."}}\n  rule: PROTOCOL.md: anything but /health, /ready and /ws is not found'
+    )
+
+
 def test_websocket_clients_connect_on_ws_and_nowhere_else(server):
     async def scenario(server):
         peer = await Peer.open(server, "ada")
