@@ -146,6 +146,13 @@ class Hub:
             "Stage 2 (rooms): Hub.join: join: the others see the newcomer; the newcomer gets members and history"
         )
 
+    @staticmethod
+    def _is_new(client: Client, event: dict[str, Any]) -> bool:
+        """Does this event still go to this client? Not a message it already has."""
+        raise NotImplementedError(
+            "Stage 2 (rooms): Hub._is_new: does this event still go to this client? Not a message it already has"
+        )
+
     def leave(self, client: Client, room: str) -> None:
         """Leave a room: the others see it."""
         raise NotImplementedError(
