@@ -54,6 +54,12 @@ def test_build_refuses_to_overwrite_a_folder_it_did_not_build(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
 
 
+def take_ctrl_c() -> None:
+    """In the child before exec: Ctrl-C as in a terminal. A shell that started the tests in the
+    background set SIGINT to be ignored, and a child inherits that, so it would never stop."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_serve_builds_and_serves_the_site_on_loopback_until_interrupted(tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -68,6 +74,7 @@ def test_serve_builds_and_serves_the_site_on_loopback_until_interrupted(tmp_path
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
         text=True,
+        preexec_fn=take_ctrl_c,
     )
     try:
         url = None
