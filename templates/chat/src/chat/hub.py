@@ -148,7 +148,8 @@ class Hub:
 
     @staticmethod
     def _is_new(client: Client, event: dict[str, Any]) -> bool:
-        """Does this event still go to this client? Not a message it already has."""
+        """Does this event still go to this client? Not a message it already has; a message
+        that does go becomes the newest the client has in its room."""
         raise NotImplementedError(
             "Stage 2 (rooms): Hub._is_new: does this event still go to this client? Not a message it already has"
         )
