@@ -108,9 +108,10 @@ def _fresh_folder(base: Path) -> Path:
         "project": "the template to verify, or 'all' for every finished one",
         "repeat": "how many times the reference solution must pass (catches flaky tests)",
         "keep": "keep the renders in this folder for inspection",
+        "ladder-only": "check only the ladder (each stage's state passes it and fails the next)",
     },
 )
-def verify(c, project, repeat=1, keep=None):
+def verify(c, project, repeat=1, keep=None, ladder_only=False):
     """Prove templates sound: render, lint, skeleton fails, reference passes, mutants caught."""
     help_if_asked("verify", project, KIT_ROOT)
     finished = finished_projects(KIT_ROOT)
@@ -134,6 +135,7 @@ def verify(c, project, repeat=1, keep=None):
             kit_root=KIT_ROOT,
             on_check=lambda check, n=name: check_line(n, check),
             keep=Path(keep) / name if keep else None,
+            only_ladder=ladder_only,
         )
         console.print(verify_table(name, checks))
         if not all(check.ok for check in checks):

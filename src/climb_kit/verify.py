@@ -6,7 +6,9 @@ For one template, from a clean snapshot of the kit:
 3. on the skeleton every test of every stage fails, by assertion, quickly;
 4. stage ids agree across stage file, tests, markers, README, journal and skeleton;
 5. with the reference solution overlaid every test passes, N times in a row;
-6. every mutant is caught by its stage's tests.
+6. every mutant is caught by its stage's tests;
+7. the ladder climbs one rung at a time: the state a learner has after stage k (the skeleton with
+   reference/<project>/states/ 1..k overlaid) passes stages 1..k and fails stage k+1 by assertion.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from .layout import KIT_ROOT, KitError, package_name, reference_dir
 from .learner.runner import RunResult, run_pytest
 from .learner.stages import StageFileError, load_stages
 from .mutants import MutantError, apply_mutant, load_mutants
-from .reference import overlay_solution
+from .reference import overlay_solution, overlay_state, unknown_state_folders
 from .render import render
 from .snapshot import GIT_ENV, git, snapshot
 
@@ -115,6 +117,20 @@ class Verifier:
         if solved is not None:
             self.check_pre_commit([solved], "reference solution")
             self.check_mutants(solved)
+        self.check_ladder(skeleton)
+        return self.checks
+
+    def run_ladder(self) -> list[Check]:
+        """Only check 7, on a fresh default render: what `invoke ladder` runs while writing states."""
+        started = time.monotonic()
+        source = snapshot(self.workdir / "kit", kit_root=self.kit_root)
+        skeleton = self.workdir / "default"
+        try:
+            render(source, skeleton, self.project)
+        except Exception as err:  # whatever breaks a render is this check's breach
+            self.record("renders", [f"{type(err).__name__}: {err}"], "", started)
+            return self.checks
+        self.check_ladder(skeleton)
         return self.checks
 
     # 1. rendering ---------------------------------------------------------------------------
@@ -344,6 +360,75 @@ class Verifier:
             started,
         )
 
+    # 7. the ladder climbs one rung at a time ------------------------------------------------
+    def check_ladder(self, skeleton: Path) -> None:
+        started = time.monotonic()
+        stage_file = load_stages(skeleton)
+        ids = [stage.id for stage in stage_file.stages]
+        problems = [
+            f"reference/{self.project}/states/{name} matches no stage but the last"
+            for name in unknown_state_folders(self.project, ids, self.kit_root)
+        ]
+        outcomes = list(
+            ThreadPoolExecutor(max_workers=2).map(
+                lambda k: self.climb_to(skeleton, stage_file, k), range(1, len(ids))
+            )
+        )
+        summary = []
+        for state_problems, line in outcomes:
+            problems += state_problems
+            summary.append(line)
+        self.record(
+            "the ladder climbs one rung at a time",
+            problems,
+            f"{len(ids) - 1} states: " + "; ".join(summary),
+            started,
+        )
+
+    def climb_to(self, skeleton: Path, stage_file, k: int) -> tuple[list[str], str]:
+        """State k passes stages 1..k and fails stage k+1 by assertion."""
+        stage, following = stage_file.stages[k - 1], stage_file.stages[k]
+        name = f"state after stage {k} ({stage.id})"
+        copy = self.workdir / f"state-{k}-{stage.id}"
+        shutil.copytree(skeleton, copy, symlinks=True)
+        try:
+            overlay_state(self.project, copy, [s.id for s in stage_file.stages], k, self.kit_root)
+        except KitError as err:
+            return [f"{name}: {err}"], f"{k}: missing"
+        paths = [path for s in stage_file.stages[: k + 1] for path in s.tests]
+        result = run_pytest(copy, paths, timeout=600)
+        problems = []
+        if result.timed_out_after:
+            problems.append(f"{name}: the tests did not finish (a hang)")
+        problems += [
+            f"{name}: collection error in {e['nodeid']}" for e in result.collection_errors
+        ]
+        earlier = {path for s in stage_file.stages[:k] for path in s.tests}
+        reached = [t for t in result.tests if t.file in earlier]
+        for test in reached:
+            if test.outcome != "passed":
+                said = (test.failure.strip().splitlines() or [""])[-1][:200]
+                problems.append(f"{name}: {test.nodeid} {test.outcome}: {said}")
+        ahead = [t for t in result.tests if t.file in following.tests]
+        failing = [t for t in ahead if t.outcome != "passed"]
+        if not ahead:
+            problems.append(f"{name}: stage {k + 1} ({following.id}) ran no tests")
+        elif not failing:
+            problems.append(
+                f"{name}: every test of stage {k + 1} ({following.id}) already passes"
+            )
+        for test in failing:
+            if test.outcome != "failed" or test.exception not in ALLOWED_FAILURES:
+                problems.append(
+                    f"{name}: {test.nodeid} {test.outcome} with {test.exception or 'an error'}, "
+                    "not an assertion"
+                )
+        line = (
+            f"{k}: {sum(t.outcome == 'passed' for t in reached)}/{len(reached)} pass, "
+            f"stage {k + 1} {len(failing)}/{len(ahead)} fail"
+        )
+        return problems, line
+
 
 def verify(
     project: str,
@@ -351,10 +436,16 @@ def verify(
     kit_root: Path = KIT_ROOT,
     on_check: Callable[[Check], None] = lambda check: None,
     keep: Path | None = None,
+    only_ladder: bool = False,
 ) -> list[Check]:
     """Verify one template; returns every check (ok or not)."""
+
+    def checks(workdir: Path) -> list[Check]:
+        verifier = Verifier(project, workdir, kit_root, on_check)
+        return verifier.run_ladder() if only_ladder else verifier.run(repeat)
+
     if keep is not None:
         keep.mkdir(parents=True, exist_ok=True)
-        return Verifier(project, keep, kit_root, on_check).run(repeat)
+        return checks(keep)
     with tempfile.TemporaryDirectory(prefix=f"climb-verify-{project}-") as scratch:
-        return Verifier(project, Path(scratch), kit_root, on_check).run(repeat)
+        return checks(Path(scratch))
