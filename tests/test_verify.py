@@ -35,6 +35,7 @@ def test_every_finished_template_is_sound(project):
         "reference passes every stage (2x)",
         "reference solution passes the project's pre-commit",
         "every mutant is caught",
+        "the ladder climbs one rung at a time",
     ]
 
 
@@ -145,3 +146,68 @@ def test_leftover_jinja_is_a_breach(skeleton_render, copy_project, verifier):
     project = copy_project(skeleton_render)
     (project / "notes.md").write_text("Hello {{ learner_name }}\n")
     assert verifier.leftover_jinja(project) == ["notes.md:1: '{{' left over"]
+
+
+def ladder_kit(tmp_path, state_one: dict[str, str]) -> Verifier:
+    """A verifier whose kit holds only reference/scheduler/states/1-workload/ with these files
+    (file path -> the solution module to copy there, or None for the skeleton's)."""
+    kit = tmp_path / "kit"
+    state = kit / "reference" / "scheduler" / "states" / "1-workload"
+    for relative, module in state_one.items():
+        (state / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(SOLUTION / module, state / relative)
+    (tmp_path / "work").mkdir()
+    return Verifier("scheduler", tmp_path / "work", kit)
+
+
+def test_a_state_that_passes_its_stage_and_fails_the_next_is_a_rung(
+    skeleton_render, tmp_path
+):
+    verifier = ladder_kit(
+        tmp_path, {"src/scheduler/workload.py": "src/scheduler/workload.py"}
+    )
+    stage_file = load_stages(skeleton_render)
+    problems, line = verifier.climb_to(skeleton_render, stage_file, 1)
+    assert problems == []
+    assert line.startswith("1: ") and " pass, stage 2 " in line
+
+
+def test_a_state_that_fails_its_own_stage_is_a_breach(skeleton_render, tmp_path):
+    # The state after stage 1 left workload.py as the skeleton has it: stage 1 cannot pass.
+    verifier = ladder_kit(tmp_path, {"src/scheduler/fcfs.py": "src/scheduler/fcfs.py"})
+    problems, _ = verifier.climb_to(skeleton_render, load_stages(skeleton_render), 1)
+    assert problems and all(
+        p.startswith("state after stage 1 (workload): tests/test_1_workload.py::")
+        for p in problems
+    )
+
+
+def test_a_stage_already_passed_by_the_state_before_it_is_a_breach(
+    skeleton_render, tmp_path
+):
+    verifier = ladder_kit(
+        tmp_path,
+        {
+            "src/scheduler/workload.py": "src/scheduler/workload.py",
+            "src/scheduler/fcfs.py": "src/scheduler/fcfs.py",
+            "src/scheduler/metrics.py": "src/scheduler/metrics.py",
+            "src/scheduler/gantt.py": "src/scheduler/gantt.py",
+        },
+    )
+    problems, _ = verifier.climb_to(skeleton_render, load_stages(skeleton_render), 1)
+    assert problems == [
+        "state after stage 1 (workload): every test of stage 2 (fcfs) already passes"
+    ]
+
+
+def test_a_missing_or_stray_state_folder_is_a_breach(skeleton_render, tmp_path):
+    verifier = ladder_kit(
+        tmp_path, {"src/scheduler/workload.py": "src/scheduler/workload.py"}
+    )
+    stray = verifier.kit_root / "reference" / "scheduler" / "states" / "2-first-come"
+    stray.mkdir()
+    verifier.check_ladder(skeleton_render)
+    check = verifier.checks[-1]
+    assert not check.ok
+    assert "reference/scheduler/states/2-first-come matches no stage" in check.detail
+    assert "reference/scheduler/states/2-fcfs is missing" in check.detail

@@ -59,12 +59,18 @@ def overlay_first_stages(
 STATES = "states"
 
 
-def state_folder(project: str, number: int, stage_id: str, kit_root: Path = KIT_ROOT) -> Path:
+def state_folder(
+    project: str, number: int, stage_id: str, kit_root: Path = KIT_ROOT
+) -> Path:
     return reference_dir(project, kit_root) / STATES / f"{number}-{stage_id}"
 
 
 def overlay_state(
-    project: str, render_dir: Path, stage_ids: list[str], upto: int, kit_root: Path = KIT_ROOT
+    project: str,
+    render_dir: Path,
+    stage_ids: list[str],
+    upto: int,
+    kit_root: Path = KIT_ROOT,
 ) -> Path:
     """Overlay the ladder's states 1..`upto` on a render (`stage_ids` in ladder order).
 
@@ -83,7 +89,9 @@ def overlay_state(
     return render_dir
 
 
-def unknown_state_folders(project: str, stage_ids: list[str], kit_root: Path = KIT_ROOT) -> list[str]:
+def unknown_state_folders(
+    project: str, stage_ids: list[str], kit_root: Path = KIT_ROOT
+) -> list[str]:
     """State folders whose name matches no stage but the last (left behind by a rename)."""
     expected = {f"{n}-{sid}" for n, sid in enumerate(stage_ids[:-1], start=1)}
     folder = reference_dir(project, kit_root) / STATES

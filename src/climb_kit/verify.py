@@ -392,7 +392,9 @@ class Verifier:
         copy = self.workdir / f"state-{k}-{stage.id}"
         shutil.copytree(skeleton, copy, symlinks=True)
         try:
-            overlay_state(self.project, copy, [s.id for s in stage_file.stages], k, self.kit_root)
+            overlay_state(
+                self.project, copy, [s.id for s in stage_file.stages], k, self.kit_root
+            )
         except KitError as err:
             return [f"{name}: {err}"], f"{k}: missing"
         paths = [path for s in stage_file.stages[: k + 1] for path in s.tests]
@@ -401,7 +403,8 @@ class Verifier:
         if result.timed_out_after:
             problems.append(f"{name}: the tests did not finish (a hang)")
         problems += [
-            f"{name}: collection error in {e['nodeid']}" for e in result.collection_errors
+            f"{name}: collection error in {e['nodeid']}"
+            for e in result.collection_errors
         ]
         earlier = {path for s in stage_file.stages[:k] for path in s.tests}
         reached = [t for t in result.tests if t.file in earlier]
