@@ -1,0 +1,155 @@
+"""Stages 1-8: the service's routes, as openapi.yaml describes them.
+
+Handlers are `async`. Writes to the database run in worker threads (`run_in_threadpool`): a
+commit waits for the disk, and the event loop must keep serving other clients meanwhile. Reads
+by primary key run on the event loop itself: they take microseconds, less than the hop to a
+thread and back (measure it: `invoke bench`). Every error answer is raised as an ApiError and
+rendered by the handlers in `errors`.
+"""
+
+from collections.abc import AsyncIterator  # noqa: F401 (used by code you write)
+from contextlib import asynccontextmanager  # noqa: F401 (used by code you write)
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool  # noqa: F401 (used by code you write)
+from starlette.exceptions import HTTPException  # noqa: F401 (used by code you write)
+from starlette.middleware import Middleware  # noqa: F401 (used by code you write)
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response  # noqa: F401 (used by code you write)
+from starlette.routing import Route  # noqa: F401 (used by code you write)
+
+from .auth import require_key, require_owner  # noqa: F401 (used by code you write)
+from .errors import ApiError, api_error_handler, http_error_handler  # noqa: F401 (used by code you write)
+from .limits import LimitsMiddleware  # noqa: F401 (used by code you write)
+from .metrics import Metrics, MetricsMiddleware, metrics_endpoint  # noqa: F401 (used by code you write)
+from .store import DB_NAME, Link, SlugTaken, Store  # noqa: F401 (used by code you write)
+from .validation import check_link_update, check_new_key, check_new_link, read_json  # noqa: F401 (used by code you write)
+
+
+def create_app(data_dir: Path) -> Starlette:
+    """The application: its routes, error handlers, middleware (metrics outermost, then limits)
+    and a lifespan that opens the Store in `data_dir` at startup and closes it at shutdown."""
+    routes = [
+        Route("/health", health, methods=["GET"]),
+        Route("/ready", ready, methods=["GET"]),
+        Route("/keys", create_key, methods=["POST"]),
+        Route("/links", create_link, methods=["POST"]),
+        # One route per path, listing all its methods: a 405 must name every allowed one.
+        Route("/links/{slug}", link_resource, methods=["GET", "PUT", "DELETE"]),
+        Route("/r/{slug}", follow, methods=["GET"]),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
+    ]
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        app.state.store = await run_in_threadpool(Store, data_dir / DB_NAME)
+        try:
+            yield
+        finally:
+            app.state.store.close()
+            app.state.store = None
+
+    app = Starlette(
+        routes=routes,
+        exception_handlers={
+            ApiError: api_error_handler,
+            HTTPException: http_error_handler,
+        },
+        lifespan=lifespan,
+    )
+    app.state.store = None
+    return app
+
+
+def store_of(request: Request) -> Store:
+    """The open Store; 503 not_ready while there is none (starting up or shutting down)."""
+    store = request.app.state.store
+    if store is None:
+        raise ApiError(503, "not_ready", "the storage is not open")
+    return store
+
+
+async def health(request: Request) -> JSONResponse:
+    """GET /health: 200 {"status": "ok"} while the process runs."""
+    return JSONResponse({"status": "ok"})
+
+
+async def ready(request: Request) -> JSONResponse:
+    """GET /ready: 200 {"status": "ready"} once the storage is open, 503 not_ready before."""
+    store_of(request)
+    return JSONResponse({"status": "ready"})
+
+
+async def create_key(request: Request) -> JSONResponse:
+    """POST /keys {"owner"}: 201 {"id", "owner", "key"} with Location: /keys/{id}."""
+    raise NotImplementedError(
+        "Stage 3 (resources): POST /keys: 201, the key, Location /keys/{id}"
+    )
+
+
+def link_answer(link: Link, status: int = 200, **headers: str) -> JSONResponse:
+    """A link as JSON, with its ETag."""
+    raise NotImplementedError(
+        "Stage 3 (resources): the link's JSON with its ETag header"
+    )
+
+
+async def create_link(request: Request) -> JSONResponse:
+    """POST /links {"url", "slug"?} with a key: 201 and the link, Location: /links/{slug};
+    409 conflict when the slug is taken."""
+    raise NotImplementedError(
+        "Stage 3 (resources): POST /links: 201, the link, Location /links/{slug}; 409 when the slug is taken"
+    )
+
+
+async def link_resource(request: Request) -> Response:
+    """/links/{slug}: GET, PUT or DELETE by the request's method."""
+    raise NotImplementedError(
+        "Stage 3 (resources): dispatch /links/{slug} on request.method"
+    )
+
+
+async def existing_link(request: Request, store: Store) -> Link:
+    """The link named in the path; 404 not_found when there is none."""
+    raise NotImplementedError(
+        "Stage 3 (resources): the link named in the path, or ApiError 404"
+    )
+
+
+async def get_link(request: Request) -> JSONResponse:
+    """GET /links/{slug}: 200 and the link with its ETag; 404 when there is none."""
+    raise NotImplementedError(
+        "Stage 3 (resources): GET /links/{slug}: the link with its ETag"
+    )
+
+
+async def delete_link(request: Request) -> Response:
+    """DELETE /links/{slug} by its owner: 204; 401 without a key, 403 for another key."""
+    raise NotImplementedError(
+        "Stage 3 (resources): DELETE /links/{slug}: 204 (owner only from stage 5)"
+    )
+
+
+async def follow(request: Request) -> Response:
+    """GET /r/{slug}: 307 to the link's URL, counting one click; 404 when there is none."""
+    raise NotImplementedError(
+        "Stage 3 (resources): GET /r/{slug}: 307 to the URL, one click counted"
+    )
+
+
+def matching_version(if_match: str, link: Link) -> int | None:
+    """The version an If-Match header asks to update: None for "*" (any), the link's own
+    version when one of the listed entity tags is its current ETag; 412 otherwise."""
+    raise NotImplementedError(
+        "Stage 7 (concurrency): the version If-Match asks for (None for *), or ApiError 412"
+    )
+
+
+async def update_link(request: Request) -> JSONResponse:
+    """PUT /links/{slug} {"url"} by its owner with If-Match: 200 and the new ETag; 428
+    without If-Match, 412 when the link changed since (exactly one of many concurrent writers
+    with the same ETag wins)."""
+    raise NotImplementedError(
+        "Stage 7 (concurrency): PUT /links/{slug}: 428 without If-Match, 412 when stale, 200 with the new ETag"
+    )
