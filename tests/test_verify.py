@@ -163,9 +163,12 @@ def ladder_kit(tmp_path, state_one: dict[str, str]) -> Verifier:
 def test_a_state_that_passes_its_stage_and_fails_the_next_is_a_rung(
     skeleton_render, tmp_path
 ):
-    verifier = ladder_kit(
-        tmp_path, {"src/scheduler/workload.py": "src/scheduler/workload.py"}
-    )
+    # workload.py is final after stage 1: the state lists it instead of copying it.
+    verifier = ladder_kit(tmp_path, {})
+    state = verifier.kit_root / "reference/scheduler/states/1-workload"
+    state.mkdir(parents=True)
+    (state / "solution-files.txt").write_text("# final\nsrc/scheduler/workload.py\n")
+    shutil.copytree(SOLUTION, verifier.kit_root / "reference/scheduler/solution")
     stage_file = load_stages(skeleton_render)
     problems, line = verifier.climb_to(skeleton_render, stage_file, 1)
     assert problems == []
@@ -204,6 +207,7 @@ def test_a_missing_or_stray_state_folder_is_a_breach(skeleton_render, tmp_path):
     verifier = ladder_kit(
         tmp_path, {"src/scheduler/workload.py": "src/scheduler/workload.py"}
     )
+    shutil.copytree(SOLUTION, verifier.kit_root / "reference/scheduler/solution")
     stray = verifier.kit_root / "reference" / "scheduler" / "states" / "2-first-come"
     stray.mkdir()
     verifier.check_ladder(skeleton_render)
@@ -211,3 +215,7 @@ def test_a_missing_or_stray_state_folder_is_a_breach(skeleton_render, tmp_path):
     assert not check.ok
     assert "reference/scheduler/states/2-first-come matches no stage" in check.detail
     assert "reference/scheduler/states/2-fcfs is missing" in check.detail
+    assert (
+        "reference/scheduler/states/1-workload/src/scheduler/workload.py is a copy of "
+        "the solution's: list it in solution-files.txt" in check.detail
+    )

@@ -53,16 +53,31 @@ def overlay_first_stages(
 
 # The ladder: reference/<project>/states/<n>-<id>/ holds, mirroring rendered paths, the files as
 # a learner has them right after finishing stage n, written the way that stage's goal and hints
-# lead (only the files stage n changed). State k is the render with states 1..k overlaid in
-# order; the last stage's state is solution/ itself. `verify` proves that state k passes
-# stages 1..k and fails stage k+1 by assertion: no rung needs a later one.
+# lead (only the files stage n changed). A file that is already final at stage n is not copied:
+# its path is listed in the folder's solution-files.txt and taken from solution/, so a fix to the
+# solution reaches every state. State k is the render with states 1..k overlaid in order; the
+# last stage's state is solution/ itself. `verify` proves that state k passes stages 1..k and
+# fails stage k+1 by assertion: no rung needs a later one.
 STATES = "states"
+FROM_SOLUTION = "solution-files.txt"
 
 
 def state_folder(
     project: str, number: int, stage_id: str, kit_root: Path = KIT_ROOT
 ) -> Path:
     return reference_dir(project, kit_root) / STATES / f"{number}-{stage_id}"
+
+
+def solution_files(folder: Path) -> list[str]:
+    """The paths a state takes from solution/ (its solution-files.txt, without comments)."""
+    listing = folder / FROM_SOLUTION
+    if not listing.exists():
+        return []
+    lines = (
+        line.split("#", 1)[0].strip()
+        for line in listing.read_text("utf-8").splitlines()
+    )
+    return [line for line in lines if line]
 
 
 def overlay_state(
@@ -74,10 +89,12 @@ def overlay_state(
 ) -> Path:
     """Overlay the ladder's states 1..`upto` on a render (`stage_ids` in ladder order).
 
-    For the last stage this is the whole solution. A missing state folder is a KitError.
+    For the last stage this is the whole solution. A missing state folder, or a listed solution
+    file that does not exist, is a KitError.
     """
     if upto >= len(stage_ids):
         return overlay_solution(project, render_dir, kit_root)
+    solution = reference_dir(project, kit_root) / "solution"
     for number, stage_id in enumerate(stage_ids[:upto], start=1):
         folder = state_folder(project, number, stage_id, kit_root)
         if not folder.is_dir():
@@ -85,8 +102,38 @@ def overlay_state(
                 f"{folder.relative_to(kit_root)} is missing: every stage but the last keeps "
                 "the state a learner has after it (CONTRIBUTING.md, The ladder)"
             )
-        shutil.copytree(folder, render_dir, dirs_exist_ok=True)
+        for relative in solution_files(folder):
+            if not (solution / relative).is_file():
+                raise KitError(
+                    f"{(folder / FROM_SOLUTION).relative_to(kit_root)} lists {relative}, "
+                    "which solution/ does not have"
+                )
+            (render_dir / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(solution / relative, render_dir / relative)
+        shutil.copytree(
+            folder,
+            render_dir,
+            dirs_exist_ok=True,
+            ignore=lambda where, names: (
+                [FROM_SOLUTION] if Path(where) == folder else []
+            ),
+        )
     return render_dir
+
+
+def copies_of_solution(project: str, kit_root: Path = KIT_ROOT) -> list[str]:
+    """State files identical to the solution's: they belong in solution-files.txt instead."""
+    reference = reference_dir(project, kit_root)
+    found = []
+    for path in sorted((reference / STATES).glob("*/**/*")):
+        if not path.is_file() or path.name == FROM_SOLUTION:
+            continue
+        folder = path.relative_to(reference / STATES).parts[0]
+        relative = path.relative_to(reference / STATES / folder)
+        twin = reference / "solution" / relative
+        if twin.is_file() and twin.read_bytes() == path.read_bytes():
+            found.append(f"{STATES}/{folder}/{relative.as_posix()}")
+    return found
 
 
 def unknown_state_folders(

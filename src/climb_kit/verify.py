@@ -33,7 +33,13 @@ from .layout import KIT_ROOT, KitError, package_name, reference_dir
 from .learner.runner import RunResult, run_pytest
 from .learner.stages import StageFileError, load_stages
 from .mutants import MutantError, apply_mutant, load_mutants
-from .reference import overlay_solution, overlay_state, unknown_state_folders
+from .reference import (
+    FROM_SOLUTION,
+    copies_of_solution,
+    overlay_solution,
+    overlay_state,
+    unknown_state_folders,
+)
 from .render import render
 from .snapshot import GIT_ENV, git, snapshot
 
@@ -368,6 +374,11 @@ class Verifier:
         problems = [
             f"reference/{self.project}/states/{name} matches no stage but the last"
             for name in unknown_state_folders(self.project, ids, self.kit_root)
+        ]
+        problems += [
+            f"reference/{self.project}/{path} is a copy of the solution's: list it in "
+            f"{FROM_SOLUTION} instead, so solution fixes reach the state"
+            for path in copies_of_solution(self.project, self.kit_root)
         ]
         outcomes = list(
             ThreadPoolExecutor(max_workers=2).map(
