@@ -111,14 +111,14 @@ def overlay_state(
             (render_dir / relative).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(solution / relative, render_dir / relative)
         shutil.copytree(
-            folder,
-            render_dir,
-            dirs_exist_ok=True,
-            ignore=lambda where, names: (
-                [FROM_SOLUTION] if Path(where) == folder else []
-            ),
+            folder, render_dir, dirs_exist_ok=True, ignore=_skip_listing(folder)
         )
     return render_dir
+
+
+def _skip_listing(folder: Path):
+    """A copytree filter that leaves out the state's own solution-files.txt."""
+    return lambda where, names: [FROM_SOLUTION] if Path(where) == folder else []
 
 
 def copies_of_solution(project: str, kit_root: Path = KIT_ROOT) -> list[str]:
