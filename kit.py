@@ -4,6 +4,7 @@
     python3 kit.py demo      render a project for a sample learner and show its first failing stage
     python3 kit.py test      run the kit's whole test suite
     python3 kit.py verify all   prove every template sound (any `invoke` task works the same way)
+    python3 kit.py TASK --help  what TASK does and its options, each with its default
 
 The first run creates .venv/ beside this file and installs the kit into it (from PyPI); later runs
 reinstall only when pyproject.toml changes.
@@ -23,15 +24,19 @@ STAMP = VENV / ".climb-kit-installed"
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] in ("-h", "--help", "help"):
-        print(__doc__.strip())
-        return 0
+    asked_for_help = not argv or argv[0] in ("-h", "--help", "help")
+    if asked_for_help:
+        print(__doc__.strip() + "\n")
     ensure_environment()
-    command, rest = argv[0], argv[1:]
     python = str(BIN / "python")
+    # Invoke with one change (src/climb_kit/task_help.py): `TASK --help` works for every task.
+    invoke = [python, "-m", "climb_kit.task_help"]
+    if asked_for_help:
+        return subprocess.call([*invoke, "--list"], cwd=ROOT)
+    command, rest = argv[0], argv[1:]
     if command == "test":
         return subprocess.call([python, "-m", "pytest", *rest], cwd=ROOT)
-    return subprocess.call([python, "-m", "invoke", command, *rest], cwd=ROOT)
+    return subprocess.call([*invoke, command, *rest], cwd=ROOT)
 
 
 def ensure_environment() -> None:

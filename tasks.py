@@ -16,7 +16,6 @@ from climb_kit.layout import KitError, finished_projects
 from climb_kit.render import SAMPLE_LEARNER, new_project, render
 from climb_kit.report import check_line, console, verify_table
 from climb_kit.showcase.tasks import showcase
-from climb_kit.task_help import help_if_asked
 from climb_kit.verify import verify as verify_template
 
 # The kit is the folder this file is in (not wherever climb_kit happens to be installed from).
@@ -25,13 +24,13 @@ KIT_ROOT = Path(__file__).resolve().parent
 
 @task(
     help={
-        "project": "which project (e.g. scheduler)",
-        "dest": "the folder to create for the learner",
-        "learner-name": "the learner's name",
-        "github-handle": "the learner's GitHub username",
-        "cohort": "their cohort or workshop (optional)",
-        "python-version": "3.11, 3.12 or 3.13",
-        "allow-dirty": "render even though this checkout has uncommitted changes",
+        "project": "which project, e.g. scheduler (required)",
+        "dest": "the folder to create for the learner (required)",
+        "learner-name": "the learner's name (default: Sample Learner)",
+        "github-handle": "the learner's GitHub username (default: sample-learner)",
+        "cohort": "their cohort or workshop (default: none)",
+        "python-version": "3.11, 3.12 or 3.13 (default: 3.11)",
+        "allow-dirty": "render even though this checkout has uncommitted changes (default: off)",
     }
 )
 def new(
@@ -105,15 +104,16 @@ def _fresh_folder(base: Path) -> Path:
 @task(
     positional=["project"],
     help={
-        "project": "the template to verify, or 'all' for every finished one",
-        "repeat": "how many times the reference solution must pass (catches flaky tests)",
-        "keep": "keep the renders in this folder for inspection",
-        "ladder-only": "check only the ladder (each stage's state passes it and fails the next)",
+        "project": "the template to verify, or 'all' for every finished one (required)",
+        "repeat": "how many times the reference solution must pass, to catch flaky tests "
+        "(default: 1)",
+        "keep": "keep the renders in this folder for inspection (default: none kept)",
+        "ladder-only": "check only the ladder: each stage's state passes it and fails the next "
+        "(default: off, every check)",
     },
 )
 def verify(c, project, repeat=1, keep=None, ladder_only=False):
     """Prove templates sound: render, lint, skeleton fails, reference passes, mutants caught."""
-    help_if_asked("verify", project, KIT_ROOT)
     finished = finished_projects(KIT_ROOT)
     if project.startswith("-"):
         raise Exit(
@@ -147,7 +147,8 @@ def verify(c, project, repeat=1, keep=None, ladder_only=False):
 @task(
     help={
         "project": "the template whose reference solution to benchmark (default: scheduler)",
-        "sizes": "comma-separated problem sizes (default: the project's own)",
+        "sizes": "comma-separated problem sizes, passed to the project's benchmarks/bench.py "
+        "(default: the project's own)",
     }
 )
 def bench(c, project="scheduler", sizes=None):
@@ -171,11 +172,12 @@ def bench(c, project="scheduler", sizes=None):
 
 @task(
     positional=["project"],
-    help={"project": "the template whose checksum file to regenerate, or 'all'"},
+    help={
+        "project": "the template whose checksum file to regenerate, or 'all' (required)"
+    },
 )
 def checksums(c, project):
     """Regenerate templates/PROJECT/tests/SHA256SUMS after changing a template's files."""
-    help_if_asked("checksums", project, KIT_ROOT)
     finished = finished_projects(KIT_ROOT)
     if project != "all" and project not in finished:
         raise Exit(
@@ -195,13 +197,12 @@ def checksums(c, project):
     name="new",
     positional=["name"],
     help={
-        "name": "the new template's folder name, kebab-case (e.g. url-shortener)",
-        "title": "the project's title as learners see it (e.g. 'URL Shortener')",
+        "name": "the new template's folder name, kebab-case, e.g. url-shortener (required)",
+        "title": "the project's title as learners see it, e.g. 'URL Shortener' (required)",
     },
 )
 def template_new(c, name, title):
     """Scaffold templates/NAME and reference/NAME with one example stage that verifies."""
-    help_if_asked("template.new", name, KIT_ROOT)
     from climb_kit.scaffold import new_template
 
     try:
@@ -229,9 +230,9 @@ def _one_project(project: str) -> str:
 @task(
     positional=["project"],
     help={
-        "project": "the template whose tests to measure",
+        "project": "the template whose tests to measure (required)",
         "max-children": "parallel mutmut workers (default: one per core)",
-        "show": "how many surviving mutants to print in full (default 20)",
+        "show": "how many surviving mutants to print in full (default: 20)",
     },
 )
 def mutation(c, project, max_children=None, show=20):
@@ -240,7 +241,6 @@ def mutation(c, project, max_children=None, show=20):
 
     from climb_kit.mutation import mutation_test
 
-    help_if_asked("mutation", project, KIT_ROOT)
     project = _one_project(project)
     with tempfile.TemporaryDirectory(prefix="climb-mutation-") as scratch:
         try:
@@ -271,8 +271,8 @@ def mutation(c, project, max_children=None, show=20):
 @task(
     positional=["project"],
     help={
-        "project": "the template whose reference suite to run again and again",
-        "runs": "how many full runs (default 50; every other one with the other cores busy)",
+        "project": "the template whose reference suite to run again and again (required)",
+        "runs": "how many full runs, every other one with the other cores busy (default: 50)",
     },
 )
 def flakes(c, project, runs=50):
@@ -283,7 +283,6 @@ def flakes(c, project, runs=50):
 
     from climb_kit.flakes import hunt_flakes
 
-    help_if_asked("flakes", project, KIT_ROOT)
     project = _one_project(project)
     if int(runs) < 1:
         raise Exit("error: --runs must be at least 1", code=2)

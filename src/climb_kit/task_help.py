@@ -1,34 +1,65 @@
-"""`invoke TASK --help` for tasks that take a positional argument.
+"""`python3 kit.py TASK --help` shows TASK's help, whatever arguments TASK takes.
 
-Invoke reads a `--help` typed after such a task as the value of its first positional argument
-and runs the task with it (pyinvoke/invoke#982, open). Each of those tasks calls `help_if_asked`
-first, so `invoke verify --help` prints verify's help, exactly as `invoke --help verify` does.
+Invoke's parser fills a task's positional arguments before it looks for core flags, so a `--help`
+typed after a task that takes one is read as that argument's value (pyinvoke/invoke#982, open):
+`invoke cohort.create --help` fails with "did not receive required positional arguments", and
+`invoke cohort.status --help` grades a cohort folder named "--help". `invoke --help TASK`, the
+same question asked first, always works. So kit.py runs this module's program, invoke's own with
+one change: just before the task words are parsed, `TASK ... --help` is read as `--help TASK`.
+
+A `-h` that is one of TASK's own flags (cohort.status's `-h` is `--html`) keeps its meaning.
+The learner's tasks take no positional arguments, so plain `invoke TASK --help` already works
+there (tests/test_task_help.py checks every task of both).
 """
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
+from collections.abc import Container, Mapping
 
-from invoke import Exit
+from invoke import Program, __version__
+from invoke.parser import Parser
 
-HELP_FLAGS = {"-h", "--help"}
+HELP_FLAGS = ("--help", "-h")
 
 
-def help_if_asked(task_name: str, value: str, search_root: Path) -> None:
-    """If VALUE is a help flag, print TASK_NAME's help (the tasks.py in SEARCH_ROOT) and stop."""
-    if value not in HELP_FLAGS:
-        return
-    shown = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "invoke",
-            "--search-root",
-            str(search_root),
-            "--help",
-            task_name,
-        ]
-    )
-    raise Exit(code=shown.returncode)
+def help_asked_for(words: list[str], tasks: Mapping) -> str | None:
+    """The task named first in `[TASK, ..., --help, ...]`; None for any other command line.
+
+    `words` are the command's words after the core flags; `tasks` maps each task name (and
+    alias) to its parser context, whose `flags` are the task's own. Words after `--` are the
+    task's remainder, never a request for help.
+    """
+    body = words[: words.index("--")] if "--" in words else words
+    if not body or body[0] not in tasks:
+        return None
+    own: Container[str] = tasks[body[0]].flags
+    if any(word in HELP_FLAGS and word not in own for word in body[1:]):
+        return body[0]
+    return None
+
+
+class KitProgram(Program):
+    """Invoke's command line, with `TASK --help` always answered as `--help TASK`."""
+
+    def _make_parser(self) -> Parser:
+        # Invoke makes the task parser only to parse the task words next (parse_tasks), so
+        # here they can still be read as help. It cannot be made twice: making it consumes
+        # the tasks' help texts (invoke's Task.get_arguments pops them).
+        parser = super()._make_parser()
+        asked = help_asked_for(self.core.unparsed, parser.contexts)
+        if asked is not None:
+            # What `--help TASK` sets: invoke then prints TASK's help and stops.
+            self.args.help.value = asked
+            self.core.unparsed = []
+        return parser
+
+
+program = KitProgram(
+    name="Invoke",
+    binary="python3 kit.py",
+    binary_names=["invoke", "inv"],
+    version=__version__,
+)
+
+if __name__ == "__main__":
+    program.run()

@@ -52,11 +52,12 @@ def _advance_unless_existed(progress, bar, made) -> None:
 
 @task(
     help={
-        "roster": "the roster CSV: columns name, github_handle, and optionally email, cohort",
-        "project": "which project every learner gets (e.g. scheduler)",
-        "into": "the cohort folder: one repository per learner, named by handle",
+        "roster": "the roster CSV: columns name, github_handle, and optionally email, cohort "
+        "(required)",
+        "project": "which project every learner gets, e.g. scheduler (required)",
+        "into": "the cohort folder: one repository per learner, named by handle (required)",
         "remote-url-template": "push each repository here; {handle} and {project} are filled "
-        "in (e.g. git@github.com:org/{project}-{handle}.git)",
+        "in, e.g. git@github.com:org/{project}-{handle}.git (default: none, nothing pushed)",
         "jobs": "parallel renders (default: the number of CPUs)",
         "template": "the kit to render from: a URL or path of a clean, tagged clone "
         "(default: this checkout)",
@@ -99,15 +100,16 @@ def create(c, roster, project, into, remote_url_template="", jobs=None, template
 
 @task(
     help={
-        "into": "the cohort folder (made by cohort.create)",
-        "html": "also write a self-contained HTML dashboard to this file",
-        "csv": "also write the table as CSV to this file",
-        "stage-seconds": "time limit per stage (a learner's run is stopped at this times the "
-        "number of stages)",
+        "into": "the cohort folder, made by cohort.create (required)",
+        "html": "also write a self-contained HTML dashboard to this file (default: none)",
+        "csv": "also write the table as CSV to this file (default: none)",
+        "stage-seconds": "time limit per stage in seconds; a learner's run is stopped at this "
+        "times the number of stages (default: 60)",
         "jobs": "learners graded in parallel (default: the number of CPUs)",
-        "fetch": "fetch each repository's remote first and grade its main branch",
+        "fetch": "fetch each repository's remote first and grade its main branch "
+        "(default: off, the local clone as it is)",
         "results": "read the learners' CI results (climb-result.json files) from this folder "
-        "instead of running their tests",
+        "instead of running their tests (default: none, run the tests)",
     }
 )
 def status(
@@ -115,7 +117,7 @@ def status(
     into,
     html=None,
     csv=None,
-    stage_seconds=60.0,
+    stage_seconds=60,
     jobs=None,
     fetch=False,
     results=None,
@@ -159,8 +161,8 @@ def status(
 
 @task(
     help={
-        "into": "the cohort folder (made by cohort.create)",
-        "to": "the template version to roll out: a tag such as v1.0.1",
+        "into": "the cohort folder, made by cohort.create (required)",
+        "to": "the template version to roll out: a tag such as v1.0.1 (required)",
         "jobs": "repositories updated in parallel (default: the number of CPUs)",
     }
 )
@@ -192,8 +194,8 @@ def update(c, into, to, jobs=None):
 
 @task(
     help={
-        "into": "the cohort folder (made by cohort.create)",
-        "out": "where to put the verified bundles and results.csv",
+        "into": "the cohort folder, made by cohort.create (required)",
+        "out": "where to put the verified bundles and results.csv (required)",
         "jobs": "learners handled in parallel (default: the number of CPUs)",
     }
 )
@@ -226,8 +228,8 @@ def collect(c, into, out, jobs=None):
 
 @task(
     help={
-        "learners": "how many learners to create (default 100)",
-        "status-learners": "how many learners to grade in the status timing (default 30)",
+        "learners": "how many learners to create (default: 100)",
+        "status-learners": "how many learners to grade in the status timing (default: 30)",
         "project": "which project (default: scheduler)",
     }
 )

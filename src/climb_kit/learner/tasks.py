@@ -40,9 +40,11 @@ def _stages() -> StageFile:
 
 @task(
     help={
-        "stage": "run only this stage's tests (a stage id from stages.yml, e.g. the one "
-        "`invoke progress` shows as failing)",
-        "all": "run every stage and show the progress table, without stopping",
+        "stage": "run only this stage's tests: a stage id from stages.yml, e.g. the one "
+        "`invoke progress` shows as failing (default: your current stage, then the earlier "
+        "ones)",
+        "all": "run every stage and show the progress table, without stopping "
+        "(default: off)",
     }
 )
 def test(c, stage=None, all_=False):
@@ -164,7 +166,8 @@ def check(c):
 
 @task(
     help={
-        "sizes": "comma-separated job counts, e.g. 1000,10000 (default: the project's)"
+        "sizes": "comma-separated problem sizes, e.g. 100,1000; `python benchmarks/bench.py "
+        "--help` says what a size counts here (default: the benchmark's own)"
     }
 )
 def bench(c, sizes=None):
@@ -183,7 +186,7 @@ def bench(c, sizes=None):
     help={
         "to": "the template version to update to: a tag such as v1.2.0, a branch or a commit "
         "(default: the newest release)",
-        "dry-run": "only show what would change; touch nothing",
+        "dry-run": "only show what would change; touch nothing (default: off)",
     }
 )
 def update(c, to=None, dry_run=False):
@@ -216,8 +219,8 @@ def update(c, to=None, dry_run=False):
     help={
         "stage": "the stage to write about (default: your current stage, the one "
         "`invoke test` works on)",
-        "edit": "open an editor at the new entry (on by default; --no-edit only starts the "
-        "entry)",
+        "edit": "open an editor at the new entry; --no-edit only starts the entry "
+        "(default: on)",
         "editor": "the editor command to open the journal with (default: $VISUAL or "
         "$EDITOR, when run in a terminal)",
     }
@@ -290,7 +293,8 @@ def watch(c):
 @task(
     help={
         "verify": "check the bundle FILE instead of building one: its manifest, every file's "
-        "hash, and that it holds no links, devices or paths outside its folder"
+        "hash, and that it holds no links, devices or paths outside its folder (default: none, "
+        "build a bundle)"
     }
 )
 def package(c, verify=None):

@@ -21,7 +21,6 @@ from rich.progress import track
 
 from climb_kit.layout import KIT_ROOT, finished_projects
 
-from ..task_help import help_if_asked
 from .intake import add_bundles
 from .site import SiteError, build_site
 
@@ -41,14 +40,13 @@ def _where(c, path: str | None, default: str) -> Path:
 
 @task(
     help={
-        "bundle": "a bundle (.tar.gz) or a folder of them; more after `--`",
+        "bundle": "a bundle (.tar.gz) or a folder of them; more after `--` (required)",
         "store": "the showcase store to add to (default: showcase/ in the kit)",
     },
     positional=["bundle"],
 )
 def add(c, bundle, store=None):
     """Verify submission bundles and add the good ones to the showcase (one reason per rejection)."""
-    help_if_asked("showcase.add", bundle, _kit_root(c))
     # Invoke reads further words as task names, so more bundles come after `--`.
     named = [bundle, *shlex.split(c.remainder or "")]
     bundles: list[Path] = []
@@ -112,7 +110,7 @@ def build(c, out=None, store=None):
 
 @task(
     help={
-        "port": "the port on 127.0.0.1 to serve on (0: any free port)",
+        "port": "the port on 127.0.0.1 to serve on; 0 for any free port (default: 8000)",
         "out": "the folder to build the site into and serve (default: site/ in the kit)",
         "store": "the showcase store to build from (default: showcase/ in the kit)",
     }
@@ -146,7 +144,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @task(
     help={
-        "count": "how many submissions to build the site for (default 200)",
+        "count": "how many submissions to build the site for (default: 200)",
     }
 )
 def bench(c, count=200):
