@@ -188,6 +188,27 @@ def expect_error(reply: Reply, status: int, rule: str, code: str | None = None) 
     return error
 
 
+# Requests that carry no key the service knows: each one is 401, never 403 (stages 5 and 7).
+BAD_CREDENTIALS = {
+    "no header": {},
+    "unknown key": {"Authorization": "Bearer not-a-key-we-gave"},
+    "empty bearer": {"Authorization": "Bearer "},
+    "basic scheme": {"Authorization": "Basic YWRhOnNlY3JldA=="},
+}
+
+
+def expect_401(reply: Reply, case: str) -> None:
+    """401 unauthorized in the error format, with the challenge `WWW-Authenticate: Bearer`."""
+    expect_error(
+        reply, 401, f"{case}: the service cannot tell who this is, so 401, not 403"
+    )
+    challenge = reply.header("WWW-Authenticate") or ""
+    assert challenge.lower().startswith("bearer"), (
+        f"{reply.describe()}\n  expected: WWW-Authenticate: Bearer\n  rule: a 401 tells the "
+        "client how to authenticate (RFC 9110)"
+    )
+
+
 def allowed(reply: Reply) -> set[str]:
     """The methods in an Allow header."""
     return {
@@ -210,12 +231,24 @@ def connect(api: Api) -> socket.socket:
         )
 
 
+def receive(sock: socket.socket, request: str, data: bytes) -> bytes:
+    """The next bytes from the socket; a failed test, saying so, when none come in time."""
+    try:
+        return sock.recv(65536)
+    except TimeoutError:
+        pytest.fail(
+            f"{request}\n  no complete answer within {sock.gettimeout()} s (got "
+            f"{data[:200]!r})",
+            pytrace=False,
+        )
+
+
 def read_reply(sock: socket.socket, request: str) -> Reply:
     """Read one HTTP/1.1 answer (status, headers, a Content-Length body) from a socket."""
     data = b""
     while True:
         while b"\r\n\r\n" not in data:
-            chunk = sock.recv(65536)
+            chunk = receive(sock, request, data)
             if not chunk:
                 pytest.fail(
                     f"{request}\n  the connection closed with no complete answer "
@@ -235,7 +268,7 @@ def read_reply(sock: socket.socket, request: str) -> Reply:
         message[name.strip()] = value.strip()
     length = int(message.get("Content-Length") or 0)
     while len(rest) < length:
-        chunk = sock.recv(65536)
+        chunk = receive(sock, request, head + rest)
         if not chunk:
             break
         rest += chunk

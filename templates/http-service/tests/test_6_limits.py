@@ -285,7 +285,11 @@ def test_a_slow_client_is_timed_out_and_blocks_no_one(api, key):
             "still waits (no lock or single lane shared with a request that is reading)"
         )
         slow.settimeout(BODY_SECONDS + 8)
-        reply = read_reply(slow, "POST /links, 10 body bytes, then nothing")
+        reply = read_reply(
+            slow,
+            "POST /links, 10 body bytes, then nothing (expected: 408 once "
+            f"{BODY_SECONDS:g} s have passed since the service began reading the body)",
+        )
         expect_error(
             reply,
             408,

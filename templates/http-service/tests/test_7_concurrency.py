@@ -4,7 +4,8 @@ Real threads, each with its own connection, hit the service at the same time. N 
 following one link M times each must leave exactly N x M clicks. Changing a link is
 conditional: GET gives an ETag, PUT must send it back in If-Match (428 without it), and when
 several clients PUT with the same ETag at once, exactly one wins (200, a new ETag) and every
-other gets 412: none overwrites a change it has not seen.
+other gets 412: none overwrites a change it has not seen. Like DELETE (stage 5), PUT is for the
+link's own key only: 401 with `WWW-Authenticate: Bearer` without a valid key, 403 with another.
 """
 
 import http.client
@@ -13,7 +14,14 @@ import threading
 
 import pytest
 
-from tests.support import WAIT, expect_error, expect_status, running
+from tests.support import (
+    BAD_CREDENTIALS,
+    WAIT,
+    expect_401,
+    expect_error,
+    expect_status,
+    running,
+)
 
 pytestmark = pytest.mark.stage("concurrency")
 
@@ -29,6 +37,11 @@ def api(tmp_path_factory):
 @pytest.fixture(scope="module")
 def key(api):
     return api.fixture_key("ada")
+
+
+@pytest.fixture(scope="module")
+def bob(api):
+    return api.fixture_key("bob")
 
 
 def together(api, work, clients: int = CLIENTS) -> list:
@@ -162,6 +175,50 @@ def test_put_needs_if_match_and_a_current_etag(api, key):
         and shown.header("ETag") == new_etag
     ), (
         f"{shown.describe()}\n  expected: url https://example.com/v2 with ETag {new_etag}"
+    )
+
+
+@pytest.mark.parametrize("case", BAD_CREDENTIALS)
+def test_changing_without_a_valid_key_is_401(api, key, case):
+    slug = "guarded-" + case.replace(" ", "-")
+    api.new_link(key, "https://example.com/guarded", slug)
+    reply = api.request(
+        "PUT",
+        f"/links/{slug}",
+        {"url": "https://evil.example"},
+        headers={**BAD_CREDENTIALS[case], "If-Match": "*"},
+    )
+    expect_401(reply, case)
+    shown = api.request("GET", f"/links/{slug}")
+    expect_status(shown, 200, f"{case}: the refused PUT left the link in place")
+    assert shown.json().get("url") == "https://example.com/guarded", (
+        f"{shown.describe()}\n  expected: the link unchanged (url "
+        "https://example.com/guarded)"
+    )
+
+
+def test_changing_another_owners_link_is_403_and_unchanged(api, key, bob):
+    api.new_link(key, "https://example.com/adas", "adas")
+    etag = api.request("GET", "/links/adas").header("ETag")
+    reply = api.request(
+        "PUT",
+        "/links/adas",
+        {"url": "https://example.com/bobs"},
+        headers={"If-Match": "*"},
+        key=bob,
+    )
+    expect_error(
+        reply,
+        403,
+        "bob's key is valid (so not 401) but the link is ada's: he may not change it",
+    )
+    shown = api.request("GET", "/links/adas")
+    assert (
+        shown.json().get("url") == "https://example.com/adas"
+        and shown.header("ETag") == etag
+    ), (
+        f"{shown.describe()}\n  expected: the link unchanged (url "
+        f"https://example.com/adas, ETag {etag})"
     )
 
 

@@ -98,7 +98,9 @@ class Store:
 
     def _db(self) -> sqlite3.Connection:
         """This thread's connection (autocommit: each statement is its own transaction)."""
-        raise NotImplementedError("Stage 1 (health): this thread's sqlite3 connection")
+        raise NotImplementedError(
+            "Stage 1 (health): the sqlite3 connection (one per thread, in autocommit: stage 4)"
+        )
 
     def close(self) -> None:
         """Close every connection (at shutdown, once no request is running)."""

@@ -91,29 +91,17 @@ class Store:
     def __init__(self, path: Path) -> None:
         """Open (or create) the database at `path` and its tables, keeping any data there."""
         self.path = path
-        self._local = threading.local()
-        self._opened: list[sqlite3.Connection] = []
-        self._guard = threading.Lock()
+        # One connection for now, shared by every thread (one per thread: stage 4).
+        self._conn = sqlite3.connect(path, check_same_thread=False)
         self._db().executescript(SCHEMA)
 
     def _db(self) -> sqlite3.Connection:
         """This thread's connection (autocommit: each statement is its own transaction)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False
-            )
-            self._local.conn = conn
-            with self._guard:
-                self._opened.append(conn)
-        return conn
+        return self._conn
 
     def close(self) -> None:
         """Close every connection (at shutdown, once no request is running)."""
-        with self._guard:
-            for conn in self._opened:
-                conn.close()
-            self._opened.clear()
+        self._conn.close()
 
     def create_key(self, owner: str) -> tuple[Key, str]:
         """A new key for `owner`: the stored Key and its secret (shown to the client once)."""
