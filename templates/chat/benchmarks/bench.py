@@ -65,10 +65,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--sizes",
         type=counts,
         default="1000",
-        help="comma-separated numbers of clients (up to 3000)",
+        help="comma-separated numbers of clients, up to 3000 (default: %(default)s)",
     )
     parser.add_argument(
-        "--messages", type=int, default=20, help="messages broadcast per run"
+        "--messages",
+        type=int,
+        default=20,
+        help="messages broadcast per run (default: %(default)s)",
     )
     opts = parser.parse_args(argv)
     if max(opts.sizes) > 3000:

@@ -5,9 +5,10 @@
 For every size n (records per measurement) it runs `dataproc.scaling.measure` for the CPU
 stage and the I/O stage, in each mode (threads, processes, asyncio), with each number of
 workers, prints the table, and writes benchmarks/report.json (the rows) and
-benchmarks/report.md (the table, plus a "What I see" section for you to fill in; keep what
-you wrote there, because the next run overwrites the file). With matplotlib installed it also
-draws benchmarks/report.png (records/s against workers); without it, no picture.
+benchmarks/report.md (the table, plus a "## What I see" section for you to fill in: a rerun
+rewrites the table and keeps that section as you wrote it). With matplotlib installed it also
+draws benchmarks/report.png (records/s against workers); without it, no picture. Git ignores
+these files (.gitignore): to hand one in, `git add -f` it and commit.
 
 What to expect on two cores: on the CPU stage threads barely gain from a second worker (one
 GIL), processes do (about 1.3x or more), asyncio does not (the work runs inline on one event
@@ -25,6 +26,7 @@ from pathlib import Path
 from arguments import counts  # benchmarks/arguments.py, shared by every project
 
 HERE = Path(__file__).resolve().parent
+NOTES = "## What I see"  # the report's section for the learner's own words
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -33,12 +35,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--sizes",
         type=counts,
         default="400",
-        help="comma-separated record counts per measurement",
+        help="comma-separated record counts per measurement (default: %(default)s)",
     )
     parser.add_argument(
-        "--workers", type=counts, default="1,2,4", help="comma-separated worker counts"
+        "--workers",
+        type=counts,
+        default="1,2,4",
+        help="comma-separated worker counts (default: %(default)s)",
     )
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=1,
+        help="seed of the generated records (default: %(default)s)",
+    )
     opts = parser.parse_args(argv)
     return opts
 
@@ -72,6 +82,28 @@ def draw(rows: list, path: Path) -> bool:
     figure.tight_layout()
     figure.savefig(path)
     return True
+
+
+def write_report(path: Path, fresh: str) -> str:
+    """Write the fresh report, never losing what the reader wrote in the one already there.
+
+    The old report's NOTES section replaces the fresh one's empty prompt. An old report without
+    that heading is kept whole beside it. Returns a line saying what was kept, or "".
+    """
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    kept = ""
+    if NOTES in old and NOTES in fresh:
+        fresh = fresh[: fresh.index(NOTES)] + old[old.index(NOTES) :]
+        kept = f"kept the {NOTES!r} section of benchmarks/{path.name} as it was"
+    elif old.strip():
+        previous = path.with_name(path.stem + ".previous.md")
+        previous.write_text(old, encoding="utf-8")
+        kept = (
+            f"benchmarks/{path.name} had no {NOTES!r} heading: kept it whole as "
+            f"benchmarks/{previous.name}"
+        )
+    path.write_text(fresh, encoding="utf-8")
+    return kept
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,13 +144,15 @@ def main(argv: list[str] | None = None) -> int:
     except NotImplementedError as missing:
         print(f"to_markdown not written yet: {missing}")
         return 0
-    (HERE / "report.md").write_text("# Scaling report\n\n" + table)
+    kept = write_report(HERE / "report.md", "# Scaling report\n\n" + table)
     written = ["report.json", "report.md"]
     if draw(rows, HERE / "report.png"):
         written.append("report.png")
     print()
     print(table)
     print(f"wrote {', '.join('benchmarks/' + name for name in written)}")
+    if kept:
+        print(kept)
     return 0
 
 

@@ -52,10 +52,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--sizes",
         type=counts,
         default="16",
-        help="comma-separated numbers of concurrent connections",
+        help="comma-separated numbers of concurrent connections (default: %(default)s)",
     )
     parser.add_argument(
-        "--duration", type=int, default=5, help="seconds of load per measurement"
+        "--duration",
+        type=int,
+        default=5,
+        help="seconds of load per measurement (default: %(default)s)",
     )
     opts = parser.parse_args(argv)
     return opts

@@ -160,20 +160,38 @@ def bench(ports: list[int], opts: argparse.Namespace, nmap: str | None) -> int:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--ports", default="1-65535", help="ports to scan, e.g. 1-65535 or 1-1024,8080"
+        "--ports",
+        default="1-65535",
+        help="ports to scan, e.g. 1-1024,8080 (default: %(default)s)",
     )
     parser.add_argument(
         "--sizes",
         type=counts,
-        help="comma-separated port counts: scan ports 1..N for each N (overrides --ports)",
-    )
-    parser.add_argument("--concurrency", type=int, default=None, help="default: yours")
-    parser.add_argument("--timeout", type=float, default=1.0, help="seconds per probe")
-    parser.add_argument(
-        "--repeat", type=int, default=3, help="runs per scan; best counts"
+        help="comma-separated port counts: scan ports 1..N for each N, instead of --ports "
+        "(default: none, scan --ports)",
     )
     parser.add_argument(
-        "--no-nmap", action="store_true", help="do not run nmap even if it is installed"
+        "--concurrency",
+        type=int,
+        default=None,
+        help="probes at a time (default: your DEFAULT_CONCURRENCY)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=1.0,
+        help="seconds per probe (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="runs per scan; the best counts (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--no-nmap",
+        action="store_true",
+        help="do not run nmap even if it is installed (default: run it when installed)",
     )
     opts = parser.parse_args(argv)
     try:
@@ -200,7 +218,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{HOST}, concurrency {used_concurrency(opts.concurrency)}, timeout "
         f"{opts.timeout} s, {LISTENERS} listeners of the benchmark's own; best of "
         f"{opts.repeat} run{'s' if opts.repeat > 1 else ''}"
-        + ("" if nmap else "; nmap is not installed, so no comparison")
+        + (
+            ""
+            if nmap or opts.no_nmap
+            else "; nmap is not installed, so no comparison (install it: "
+            "`sudo apt-get install nmap` or `brew install nmap`)"
+        )
     )
     for ports in opts.specs:
         bench(ports, opts, nmap)

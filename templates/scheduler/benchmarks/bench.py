@@ -132,20 +132,39 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--sizes",
         type=counts,
         default="10000,100000,1000000",
-        help="comma-separated job counts",
+        help="comma-separated job counts (default: %(default)s)",
     )
     parser.add_argument(
-        "--policies", default=",".join(POLICIES), help="comma-separated policy names"
+        "--policies",
+        default=",".join(POLICIES),
+        help="comma-separated policy names (default: %(default)s)",
     )
-    parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
-        "--load", type=float, default=0.9, help="fraction of time the CPU is busy"
+        "--seed",
+        type=int,
+        default=1,
+        help="seed of the workload (default: %(default)s)",
     )
-    parser.add_argument("--quantum", type=int, default=10, help="rr and mlfq")
-    parser.add_argument("--aging", type=int, default=10, help="priority")
-    parser.add_argument("--boost", type=int, default=100, help="mlfq")
     parser.add_argument(
-        "--budget", type=float, default=3.0, help="seconds of measuring per size"
+        "--load",
+        type=float,
+        default=0.9,
+        help="fraction of time the CPU is busy (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--quantum", type=int, default=10, help="rr and mlfq (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--aging", type=int, default=10, help="priority (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--boost", type=int, default=100, help="mlfq (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=3.0,
+        help="seconds of measuring per size (default: %(default)s)",
     )
     opts = parser.parse_args(argv)
     opts.policies = opts.policies.split(",")

@@ -1,0 +1,136 @@
+"""What `invoke bench` writes is the learner's to keep or ignore: it never blocks `invoke package`.
+
+On a finished project of every template (the reference solution, a written journal, committed),
+`invoke bench` at small sizes writes its reports, git ignores them (the rendered .gitignore), and
+`invoke package` then succeeds. A bench rerun keeps what the learner wrote in dataproc's report.md.
+A benchmark's external tool (wrk, nmap) missing is said in one line, as the README promises.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from climb_kit.layout import finished_projects
+from climb_kit.reference import overlay_solution
+from tests.helpers import run_in
+from tests.test_package import commit_all, git, output, write_journal
+
+# Per project: `invoke bench` flags that keep the run short, and the reports it must write.
+QUICK = {
+    "scheduler": (["--sizes", "300,600"], []),
+    "portscan": (["--sizes", "300"], []),
+    "dataproc": (["--sizes", "8"], ["report.json", "report.md"]),
+    "http-service": (["--sizes", "2"], ["report.json"]),
+    "chat": (["--sizes", "20"], ["report.json"]),
+}
+# The external program a project's benchmark runs, and what its bench says without it.
+TOOLS = {
+    "http-service": ("wrk", "error: the benchmark needs wrk"),
+    "portscan": ("nmap", "nmap is not installed, so no comparison"),
+}
+NOTES = "## What I see"
+
+
+def invoke(project: Path, *args: str):
+    return run_in(project, sys.executable, "-m", "invoke", *args)
+
+
+def finished_project(render: Path, project: str, target: Path) -> Path:
+    """A render with the reference solution and a written journal, committed in a new repo."""
+    shutil.copytree(render, target, symlinks=True)
+    overlay_solution(project, target)
+    write_journal(target)
+    git(target, "init", "-q", "-b", "main")
+    commit_all(target, "Finished")
+    return target
+
+
+def bench(project: Path, name: str):
+    """`invoke bench` at small sizes; returns the run, checked to have run to its end."""
+    flags, _ = QUICK[name]
+    done = invoke(project, "bench", *flags)
+    said = output(done)
+    tool, without = TOOLS.get(name, (None, None))
+    if tool and shutil.which(tool) is None:
+        assert without in said, f"{name}: without {tool}, bench must say so:\n{said}"
+        assert f"sudo apt-get install {tool}" in said, said
+        assert f"brew install {tool}" in said, said
+    if name == "http-service" and shutil.which("wrk") is None:
+        assert done.returncode == 2, said  # nothing to measure with
+        return done
+    if name == "portscan" and shutil.which("nmap"):
+        assert "nmap -sT:" in said, said
+    # 1: a benchmark with a target measured and missed it (a busy machine); still a full run.
+    assert done.returncode in (0, 1), said
+    return done
+
+
+def git_status(project: Path) -> str:
+    return git(project, "status", "--porcelain", "--untracked-files=all")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", finished_projects())
+def test_bench_outputs_are_ignored_and_package_succeeds_after_bench(
+    render_of, tmp_path, name
+):
+    assert name in QUICK, f"add {name}'s quick bench flags and reports to QUICK"
+    project = finished_project(render_of(name), name, tmp_path / name)
+    done = bench(project, name)
+    _, reports = QUICK[name]
+    if done.returncode != 2:  # http-service without wrk measures nothing
+        for report in reports:
+            path = project / "benchmarks" / report
+            assert path.is_file() and path.stat().st_size, f"bench wrote no {report}"
+    assert git_status(project) == "", "what bench writes is ignored by git"
+
+    packaged = invoke(project, "package")
+    assert packaged.returncode == 0, output(packaged)
+    assert "Packaged dist/" in output(packaged)
+
+
+@pytest.mark.slow
+def test_a_dataproc_bench_rerun_keeps_the_learners_notes_and_a_report_can_be_handed_in(
+    render_of, tmp_path
+):
+    project = finished_project(render_of("dataproc"), "dataproc", tmp_path / "dp")
+    bench(project, "dataproc")
+    report = project / "benchmarks" / "report.md"
+    first = report.read_text(encoding="utf-8")
+    assert NOTES in first, first
+    mine = "Processes scale on the CPU stage; threads do not (one GIL).\n"
+    report.write_text(
+        first[: first.index(NOTES)] + NOTES + "\n\n" + mine, encoding="utf-8"
+    )
+
+    again = bench(project, "dataproc")
+    text = report.read_text(encoding="utf-8")
+    assert text.endswith(NOTES + "\n\n" + mine), text
+    assert text.startswith("# Scaling report\n\n| stage | mode |"), text
+    assert "kept the '## What I see' section of benchmarks/report.md" in output(again)
+
+    # A report whose heading the learner removed is kept whole, never overwritten.
+    report.write_text("My own notes, no heading.\n", encoding="utf-8")
+    third = bench(project, "dataproc")
+    previous = project / "benchmarks" / "report.previous.md"
+    assert previous.read_text(encoding="utf-8") == "My own notes, no heading.\n"
+    assert NOTES in report.read_text(encoding="utf-8")
+    assert "kept it whole as benchmarks/report.previous.md" in output(third)
+    assert git_status(project) == ""
+
+    # Handed in on purpose: a report added with `git add -f` is in the bundle.
+    git(project, "add", "-f", "benchmarks/report.json")
+    commit_all(project, "Hand in the scaling numbers")
+    packaged = invoke(project, "package")
+    assert packaged.returncode == 0, output(packaged)
+    [archive] = (project / "dist").glob("*.tar.gz")
+    listing = subprocess.run(
+        ["tar", "-tzf", str(archive)], capture_output=True, text=True, check=True
+    ).stdout
+    assert "/benchmarks/report.json" in listing
+    assert "/benchmarks/report.md" not in listing, "only what was added on purpose"
