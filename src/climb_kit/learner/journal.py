@@ -118,9 +118,11 @@ def read_journal(project_root: Path) -> Journal:
         return parse_journal("")
 
 
-def add_entry(text: str, stage_id: str, heading: str, today: date) -> tuple[str, int]:
-    """Add a dated entry to the stage's section; returns the new text and the 1-based line to
-    write on.
+def add_entry(
+    text: str, stage_id: str | None, heading: str, today: date
+) -> tuple[str, int]:
+    """Add a dated entry to the stage's section (`stage_id` None: the project's, under "## The
+    project"); returns the new text and the 1-based line to write on.
 
     The entry replaces the section's "_Write here._" placeholder when there is one, else it goes
     after the section's last non-blank line. A stage with no section (the learner removed it)
@@ -130,7 +132,7 @@ def add_entry(text: str, stage_id: str, heading: str, today: date) -> tuple[str,
     lines = list(journal.lines)
     # The date heading, a blank line, and the line to write on.
     entry = [f"### {today.isoformat()}", "", ""]
-    section = journal.stages.get(stage_id)
+    section = journal.project if stage_id is None else journal.stages.get(stage_id)
     if section is None:
         while lines and not lines[-1].strip():
             lines.pop()

@@ -6,7 +6,9 @@ work is missing, so a fresh project fails every test by assertion, never by erro
 
 When the environment names a file in CLIMB_REPORT, the outcome of every test (with its stage marker
 and failure text) is written there as JSON: that is how `invoke test`, `invoke progress` and the
-kit's verifier read results, one format for all of them.
+kit's verifier read results, one format for all of them. While the run goes on, a line per test
+starting and finishing is appended to the file beside it (`report.progress` for `report.json`):
+that is how `invoke progress` shows counts as they come.
 """
 
 from __future__ import annotations
@@ -79,6 +81,8 @@ def _new_record(nodeid: str, stage: str | None = None) -> dict:
         "failure": "",
         "exception": "",
         "duration": 0.0,
+        # A Hypothesis test: only then is the derandomized search worth telling the learner.
+        "property_test": False,
     }
 
 
@@ -89,12 +93,27 @@ class _Recorder:
         self.path = path
         self.tests: dict[str, dict] = {}
         self.collection_errors: list[dict] = []
+        self.progress = path.with_suffix(".progress")
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         for item in items:
             marker = item.get_closest_marker("stage")
             stage = str(marker.args[0]) if marker and marker.args else None
-            self.tests[item.nodeid] = _new_record(item.nodeid, stage)
+            record = _new_record(item.nodeid, stage)
+            obj = getattr(item, "obj", None)
+            record["property_test"] = bool(getattr(obj, "is_hypothesis_test", False))
+            self.tests[item.nodeid] = record
+            self._tell(item.nodeid, "collected")
+
+    def _tell(self, nodeid: str, state: str) -> None:
+        with self.progress.open("a", encoding="utf-8") as out:
+            out.write(json.dumps({"nodeid": nodeid, "state": state}) + "\n")
+
+    def pytest_runtest_logstart(self, nodeid: str) -> None:
+        self._tell(nodeid, "running")
+
+    def pytest_runtest_logfinish(self, nodeid: str) -> None:
+        self._tell(nodeid, self.tests.get(nodeid, {}).get("outcome", "not run"))
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:

@@ -12,16 +12,25 @@ import shlex
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
-from .pytest_plugin import REPORT_ENV
 from .stages import Stage, StageFile, StageFileError
 
 # A backstop for a whole pytest run; single tests are bounded by pytest-timeout (pyproject.toml).
 RUN_TIMEOUT_SECONDS = 900
+# How often a running pytest's progress file is read (what a live display can show).
+POLL_SECONDS = 0.1
 CACHE_DIR = Path(".climb") / "cache"
+# The last run that found the stage to work on: what `invoke hint` answers from.
+LAST_RUN = CACHE_DIR / "last-run.json"
+NOT_RUN = "not run"
+
+# Told (nodeid, state) as a test starts ("running") and ends (its outcome).
+OnTest = Callable[[str, str], None]
 
 
 @dataclass(frozen=True)
@@ -33,6 +42,8 @@ class TestRecord:
     failure: str
     exception: str
     duration: float
+    # A Hypothesis test (reports written before had no such field).
+    property_test: bool = False
 
     @property
     def rerun_command(self) -> str:
@@ -74,40 +85,105 @@ class StageRun:
         return not self.problem and self.total > 0 and self.passed == self.total
 
     @property
+    def failures(self) -> list[TestRecord]:
+        """The tests that ran and did not pass (not those a stop at the first failure skipped)."""
+        return [t for t in self.tests if t.outcome not in ("passed", NOT_RUN)]
+
+    @property
+    def not_run(self) -> int:
+        return sum(t.outcome == NOT_RUN for t in self.tests)
+
+    @property
     def first_failure(self) -> TestRecord | None:
-        return next((t for t in self.tests if t.outcome != "passed"), None)
+        return next(iter(self.failures), None) or next(
+            (t for t in self.tests if t.outcome != "passed"), None
+        )
 
 
 def run_pytest(
     project_root: Path,
     paths: Iterable[str],
     timeout: float = RUN_TIMEOUT_SECONDS,
+    on_test: OnTest | None = None,
 ) -> RunResult:
-    """Run pytest on `paths` inside the project and return its report."""
+    """Run pytest on `paths` inside the project and return its report (every test's outcome,
+    unless `paths` holds an option such as --exitfirst). `on_test` hears of each test as it
+    starts and ends."""
+    # Imported here: the plugin imports pytest and Hypothesis (a third of a second), which
+    # `invoke hint` answering from the last run must not wait for.
+    from .pytest_plugin import REPORT_ENV
+
     with tempfile.TemporaryDirectory(prefix="climb-") as scratch:
         report_path = Path(scratch) / "report.json"
+        progress = _ProgressReader(report_path.with_suffix(".progress"), on_test)
         env = {**os.environ, REPORT_ENV: str(report_path)}
-        try:
-            done = subprocess.run(
+        out_path, err_path = Path(scratch) / "stdout", Path(scratch) / "stderr"
+        with out_path.open("w") as out, err_path.open("w") as err:
+            process = subprocess.Popen(
                 pytest_command(paths),
                 cwd=project_root,
                 env=env,
-                capture_output=True,
+                stdout=out,
+                stderr=err,
                 text=True,
-                timeout=timeout,
                 stdin=subprocess.DEVNULL,
             )
-        except subprocess.TimeoutExpired as expired:
-            output = expired.stdout or ""
-            if isinstance(output, bytes):
-                output = output.decode(errors="replace")
+            finished = _wait(process, timeout, progress.read)
+        output = out_path.read_text(errors="replace")
+        if not finished:
             return RunResult(exit_code=-1, output=output, timed_out_after=timeout)
+        progress.read()
+        output += err_path.read_text(errors="replace")
         if not report_path.exists():
             # pytest stopped before the plugin could report: a usage or internal error.
-            return RunResult(
-                exit_code=done.returncode, output=done.stdout + done.stderr
-            )
-        return read_report(report_path, output=done.stdout + done.stderr)
+            return RunResult(exit_code=process.returncode, output=output)
+        return read_report(report_path, output=output)
+
+
+def _wait(
+    process: subprocess.Popen, timeout: float, meanwhile: Callable[[], None]
+) -> bool:
+    """Wait for `process`, calling `meanwhile` every POLL_SECONDS; False (and the process
+    killed) when it takes longer than `timeout`. Killed too when the wait is interrupted
+    (Ctrl-C in `invoke watch`), as subprocess.run would."""
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                process.wait(timeout=min(POLL_SECONDS, timeout))
+                return True
+            except subprocess.TimeoutExpired:
+                meanwhile()
+                if time.monotonic() >= deadline:
+                    process.kill()
+                    process.wait()
+                    return False
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+
+
+class _ProgressReader:
+    """Reads the lines `pytest_plugin` appends as tests start and end, passing each on once."""
+
+    def __init__(self, path: Path, on_test: OnTest | None) -> None:
+        self.path = path
+        self.on_test = on_test
+        self.offset = 0
+
+    def read(self) -> None:
+        if self.on_test is None or not self.path.exists():
+            return
+        with self.path.open("rb") as progress:
+            progress.seek(self.offset)
+            chunk = progress.read()
+        # Only whole lines: the plugin may be halfway through writing the last one.
+        whole = chunk[: chunk.rfind(b"\n") + 1]
+        self.offset += len(whole)
+        for line in whole.decode("utf-8").splitlines():
+            event = json.loads(line)
+            self.on_test(event["nodeid"], event["state"])
 
 
 def pytest_command(paths: Iterable[str]) -> list[str]:
@@ -162,14 +238,26 @@ def judge_stages(stages: Iterable[Stage], result: RunResult) -> dict[str, StageR
     return judged
 
 
-def run_stage(project_root: Path, stage: Stage) -> StageRun:
-    return judge_stages([stage], run_pytest(project_root, stage.tests))[stage.id]
+def run_stage(
+    project_root: Path,
+    stage: Stage,
+    stop_at_first: bool = False,
+    on_test: OnTest | None = None,
+) -> StageRun:
+    """Run one stage's tests; with `stop_at_first`, only up to its first failing test (the
+    learner's loop: the rest are "not run")."""
+    paths = ["--exitfirst", *stage.tests] if stop_at_first else stage.tests
+    result = run_pytest(project_root, paths, on_test=on_test)
+    return judge_stages([stage], result)[stage.id]
 
 
-def run_every_stage(project_root: Path, stage_file: StageFile) -> dict[str, StageRun]:
+def run_every_stage(
+    project_root: Path, stage_file: StageFile, on_test: OnTest | None = None
+) -> dict[str, StageRun]:
     """Run all stages' tests in one pytest run (fast: one interpreter start)."""
     paths = [path for stage in stage_file.stages for path in stage.tests]
-    return judge_stages(stage_file.stages, run_pytest(project_root, paths))
+    result = run_pytest(project_root, paths, on_test=on_test)
+    return judge_stages(stage_file.stages, result)
 
 
 def stage_status(
@@ -218,10 +306,12 @@ def climb(
     start: Stage,
     on_run: Callable[[StageRun], None] = lambda run: None,
     on_start: Callable[[Stage], None] = lambda stage: None,
+    on_test: OnTest | None = None,
 ) -> Climb:
     """Run `start` first, then the stages before it; while all pass, go on to the next stage.
 
-    Stops at the first failing stage. Earlier stages are re-run once, as regression checks.
+    Stops at the first failing test (so at the first failing stage). Earlier stages are re-run
+    once, as regression checks.
     """
     runs: list[StageRun] = []
     current = start
@@ -229,7 +319,7 @@ def climb(
     while True:
         for stage in queue:
             on_start(stage)
-            run = run_stage(project_root, stage)
+            run = run_stage(project_root, stage, stop_at_first=True, on_test=on_test)
             runs.append(run)
             on_run(run)
             if not run.ok:
@@ -254,3 +344,65 @@ def remember_stage(project_root: Path, stage: Stage | None) -> None:
     cache = project_root / CACHE_DIR
     cache.mkdir(parents=True, exist_ok=True)
     (cache / "current-stage").write_text(f"{stage.id}\n" if stage else "")
+
+
+@dataclass(frozen=True)
+class LastRun:
+    """What the last run that looked for the stage to work on found (`invoke test`, `progress`,
+    `check`; not `test --stage`, which looks at one stage only). Kept in .climb/cache/, which git
+    ignores, so `invoke hint` can answer at once."""
+
+    command: str  # as the learner typed it, e.g. "invoke test"
+    finished_at: datetime  # local time, with its offset
+    failing_stage: (
+        str | None
+    )  # the first stage that did not pass; None when every stage did
+    first_failure: (
+        str  # the nodeid of its first failing test ("" when it could not be judged)
+    )
+    # The stages that ran, in order: id -> passed, failed and not run (after a stop) counts.
+    counts: dict[str, dict[str, int]]
+
+
+def remember_run(
+    project_root: Path, command: str, runs: Iterable[StageRun], failing: StageRun | None
+) -> LastRun:
+    """Record a run; `failing` is the run of the stage to work on (None when all pass). Runs
+    that stopped at the first failure count only what ran, but still name the failing stage."""
+    first = failing.first_failure if failing is not None else None
+    last = LastRun(
+        command=command,
+        finished_at=datetime.now().astimezone().replace(microsecond=0),
+        failing_stage=failing.stage.id if failing is not None else None,
+        first_failure=first.nodeid if first is not None and not failing.problem else "",
+        counts={
+            run.stage.id: {
+                "passed": run.passed,
+                "failed": len(run.failures),
+                "not_run": run.not_run,
+            }
+            for run in runs
+        },
+    )
+    document = {**last.__dict__, "finished_at": last.finished_at.isoformat()}
+    path = project_root / LAST_RUN
+    path.parent.mkdir(parents=True, exist_ok=True)
+    scratch = path.with_suffix(".tmp")
+    scratch.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    scratch.replace(path)  # whole or not at all: `invoke hint` may be reading it
+    return last
+
+
+def last_run(project_root: Path, stage_file: StageFile) -> LastRun | None:
+    """The last recorded run; None when there is none, it is unreadable, or it names a stage
+    stages.yml no longer has (a template update changed the ladder)."""
+    try:
+        data = json.loads((project_root / LAST_RUN).read_text(encoding="utf-8"))
+        last = LastRun(
+            **{**data, "finished_at": datetime.fromisoformat(data["finished_at"])}
+        )
+        if last.failing_stage is not None:
+            stage_file.get(last.failing_stage)
+    except (OSError, ValueError, TypeError, KeyError, StageFileError):
+        return None
+    return last

@@ -16,12 +16,11 @@ from rich.text import Text
 from . import display
 from .hints import reveal_next, revealed
 from .integrity import template_drift
-from .journal import JOURNAL, add_entry, read_journal
+from .journal import JOURNAL, PROJECT_HEADING, add_entry, read_journal
 from .result import RESULT_ENV, result_document, write_result
 from .runner import (
-    first_failing,
+    last_run,
     remembered_stage,
-    run_every_stage,
     run_stage,
 )
 from .stages import StageFile, StageFileError, load_stages
@@ -43,39 +42,48 @@ def _stages() -> StageFile:
         "stage": "run only this stage's tests: a stage id from stages.yml, e.g. the one "
         "`invoke progress` shows as failing (default: your current stage, then the earlier "
         "ones)",
-        "all": "run every stage and show the progress table, without stopping "
-        "(default: off)",
+        "all": "do not stop at the first failing test: run every stage's tests (or, with "
+        "--stage, that stage's), show every failure of the first stage that fails, and, "
+        "without --stage, the progress table (default: off)",
     }
 )
 def test(c, stage=None, all_=False):
-    """Run your current stage's tests, then the earlier ones; stop at the first failure."""
+    """Run your current stage's tests, then the earlier ones; stop at the first failing test.
+
+    --all runs every test instead and shows every failure of the stage that fails.
+    """
     stage_file = _stages()
     display.warning(template_drift(PROJECT_ROOT).warning())
-    if stage and all_:
-        raise Exit("error: give either --stage or --all, not both", code=2)
-    if all_:
-        runs = run_every_stage(PROJECT_ROOT, stage_file)
-        display.console.print(
-            display.progress_table(stage_file, runs, revealed(PROJECT_ROOT))
-        )
-        display.next_step(stage_file, runs)
-        if not all(run.ok for run in runs.values()):
-            raise Exit(code=1)
-        return
     if stage:
         try:
             chosen = stage_file.get(stage)
         except StageFileError as err:
             raise Exit(f"error: {err}", code=2) from None
-        run = run_stage(PROJECT_ROOT, chosen)
+        with display.console.status(f"Running {chosen.label} {chosen.title}…"):
+            run = run_stage(PROJECT_ROOT, chosen, stop_at_first=not all_)
         display.stage_line(run)
         if not run.ok:
-            display.failure_details(run)
+            display.failure_details(run, every=all_)
             raise Exit(code=1)
         return
-    if not display.climb_and_report(
+    if all_:
+        runs = display.run_every_stage_live(
+            PROJECT_ROOT, stage_file, "invoke test --all"
+        )
+        display.console.print(
+            display.progress_table(stage_file, runs, revealed(PROJECT_ROOT))
+        )
+        failing = next((run for run in runs.values() if not run.ok), None)
+        if failing is not None:
+            display.failure_details(failing, every=True)
+        display.next_step(stage_file, runs, read_journal(PROJECT_ROOT))
+        if failing is not None:
+            raise Exit(code=1)
+        return
+    failed = display.climb_and_report(
         PROJECT_ROOT, stage_file, remembered_stage(PROJECT_ROOT, stage_file)
-    ):
+    )
+    if failed is not None:
         raise Exit(code=1)
 
 
@@ -83,14 +91,13 @@ def test(c, stage=None, all_=False):
 def progress(c):
     """Show every stage (passed, failing or locked), hints used, and what to do next."""
     stage_file = _stages()
-    with display.console.status("Running every stage's tests…"):
-        runs = run_every_stage(PROJECT_ROOT, stage_file)
+    runs = display.run_every_stage_live(PROJECT_ROOT, stage_file, "invoke progress")
     journal = read_journal(PROJECT_ROOT)
     display.console.print(
         display.progress_table(stage_file, runs, revealed(PROJECT_ROOT), journal)
     )
     display.missing_reflections(stage_file, runs, journal)
-    display.next_step(stage_file, runs)
+    display.next_step(stage_file, runs, journal)
 
 
 @task(
@@ -99,18 +106,36 @@ def progress(c):
     }
 )
 def hint(c, stage=None):
-    """Reveal the next hint for your current stage (each call is one level more specific)."""
+    """Reveal the next hint for your current stage (each call is one level more specific).
+
+    The current stage comes from your last `invoke test` (at once); only when there is none
+    does it run the tests first.
+    """
     stage_file = _stages()
     try:
         if stage:
             chosen = stage_file.get(stage)
         else:
-            with display.console.status("Finding your current stage…"):
-                runs = run_every_stage(PROJECT_ROOT, stage_file)
-            chosen = first_failing(stage_file, runs)
-            if chosen is None:
-                display.all_done(stage_file)
+            last = last_run(PROJECT_ROOT, stage_file)
+            if last is None:
+                display.console.print(
+                    "No earlier test results here: running the tests to find your current "
+                    "stage (from now on `invoke hint` answers from the last `invoke test`)."
+                )
+                display.climb_and_report(
+                    PROJECT_ROOT,
+                    stage_file,
+                    remembered_stage(PROJECT_ROOT, stage_file),
+                    command="invoke hint",
+                    details=False,
+                )
+                last = last_run(PROJECT_ROOT, stage_file)
+                assert last is not None, "the run just recorded itself"
+            if last.failing_stage is None:
+                display.all_done(stage_file, read_journal(PROJECT_ROOT))
                 return
+            chosen = stage_file.get(last.failing_stage)
+            display.hint_source(last, chosen)
         display.hint(reveal_next(PROJECT_ROOT, chosen))
     except (StageFileError, ValueError) as err:
         raise Exit(f"error: {err}", code=2) from None
@@ -141,7 +166,7 @@ def check(c):
         == 0
     )
     display.console.rule("tests")
-    runs = run_every_stage(PROJECT_ROOT, stage_file)
+    runs = display.run_every_stage_live(PROJECT_ROOT, stage_file, "invoke check")
     hints = revealed(PROJECT_ROOT)
     display.console.print(display.progress_table(stage_file, runs, hints))
     if summary := os.environ.get("GITHUB_STEP_SUMMARY"):
@@ -218,7 +243,7 @@ def update(c, to=None, dry_run=False):
 @task(
     help={
         "stage": "the stage to write about (default: your current stage, the one "
-        "`invoke test` works on)",
+        "`invoke test` works on; once every stage passes, the project's reflection)",
         "edit": "open an editor at the new entry; --no-edit only starts the entry "
         "(default: on)",
         "editor": "the editor command to open the journal with (default: $VISUAL or "
@@ -236,6 +261,9 @@ def journal(c, stage=None, edit=True, editor=None):
         )
     except StageFileError as err:
         raise Exit(f"error: {err}", code=2) from None
+    last = last_run(PROJECT_ROOT, stage_file)
+    # Every stage passed: what is left to write is the reflection on the whole project.
+    finished = stage is None and last is not None and last.failing_stage is None
     path = PROJECT_ROOT / JOURNAL
     try:
         text = path.read_text(encoding="utf-8") if path.exists() else ""
@@ -243,13 +271,16 @@ def journal(c, stage=None, edit=True, editor=None):
         raise Exit(
             f"error: {JOURNAL} is not UTF-8 text; fix its encoding first", code=2
         ) from None
-    heading = f"## Stage {chosen.number} · {chosen.title} (`{chosen.id}`)"
-    new_text, line = add_entry(text, chosen.id, heading, date.today())
+    if finished:
+        new_text, line = add_entry(text, None, PROJECT_HEADING, date.today())
+        what, prompt = "the project", stage_file.reflection
+    else:
+        heading = f"## Stage {chosen.number} · {chosen.title} (`{chosen.id}`)"
+        new_text, line = add_entry(text, chosen.id, heading, date.today())
+        what, prompt = f"{chosen.label} {chosen.title}", chosen.journal
     path.write_text(new_text, encoding="utf-8")
-    display.console.print(
-        f"Started today's entry for {chosen.label} {chosen.title} at {JOURNAL}:{line}"
-    )
-    display.console.print(Text("The prompt: " + " ".join(chosen.journal.split())))
+    display.console.print(f"Started today's entry for {what} at {JOURNAL}:{line}")
+    display.console.print(Text("The prompt: " + " ".join(prompt.split())))
     if editor is None and sys.stdin.isatty() and sys.stdout.isatty():
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
     if edit and editor:
