@@ -222,32 +222,6 @@ def test_a_bad_text_frame_gets_an_error_event_and_the_connection_stays_usable(
     play(scenario(server))
 
 
-def test_commands_at_the_limits_are_accepted(server):
-    async def scenario(server):
-        peer = await Peer.open(server, "ada")
-        longest = "n" * 32
-        joined = await peer.join("Team_7-b", longest, after=0)
-        assert joined.get("nick") == longest, brief(joined)
-        await peer.join("x", "y")
-        for text in ("t", "t" * 4096):
-            await peer.say("Team_7-b", text)
-            await peer.expect(
-                "message",
-                text=text,
-                rule="a text of 1 to 4096 characters is allowed",
-            )
-        for asked in ({"limit": 100}, {"limit": 1}, {"before": 1}):
-            await peer.send({"type": "history", "room": "Team_7-b", **asked})
-            await peer.expect(
-                "history",
-                room="Team_7-b",
-                rule=f"{asked} is within PROTOCOL.md's limits: answer it, no error",
-            )
-        await peer.close()
-
-    play(scenario(server))
-
-
 BAD_FRAMES = [
     pytest.param(b"\x00\x01binary", False, 1003, id="binary frame: 1003"),
     pytest.param(b"\xff\xfe not UTF-8", True, 1007, id="text that is not UTF-8: 1007"),

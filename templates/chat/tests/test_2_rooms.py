@@ -161,3 +161,28 @@ def test_joining_a_room_twice_is_an_error(tmp_path):
 
     with running(tmp_path) as server:
         play(scenario(server))
+
+
+def test_names_and_texts_at_the_limits_are_accepted(tmp_path):
+    async def scenario(server):
+        peer = await Peer.open(server, "ada")
+        longest = "n" * 32
+        for room, nick in (("Team_7-b", longest), ("x", "y")):
+            await peer.send({"type": "join", "room": room, "nick": nick})
+            await peer.expect(
+                "joined",
+                room=room,
+                nick=nick,
+                rule='rooms and nicks of 1 to 32 of A-Z a-z 0-9 "_" "-" are allowed',
+            )
+        for text in ("t", "t" * 4096):
+            await peer.say("Team_7-b", text)
+            await peer.expect(
+                "message",
+                text=text,
+                rule="a text of 1 to 4096 characters is allowed",
+            )
+        await peer.close()
+
+    with running(tmp_path) as server:
+        play(scenario(server))

@@ -175,13 +175,20 @@ def test_history_pages_back_with_before_and_limit(tmp_path):
             ({"before": 11, "limit": 5}, list(range(6, 11))),
             ({"before": 3, "limit": 10}, [1, 2]),
             ({"limit": 4}, [27, 28, 29, 30]),
+            ({"limit": 1}, [30]),
+            ({"limit": 100}, list(range(1, 31))),
             ({}, list(range(1, 31))),
             ({"before": 1}, []),
         ]
         for extra, expected in cases:
             asked = {"type": "history", "room": "lobby", **extra}
             await ada.send(asked)
-            page = await ada.expect("history", room="lobby")
+            page = await ada.expect(
+                "history",
+                room="lobby",
+                rule="limit 1 to 100 and before 1 or more are within PROTOCOL.md's "
+                "limits: a member's history request is answered, never an error",
+            )
             assert ids(page.get("messages", [])) == expected, (
                 f"sent {asked}\n  got ids: {ids(page.get('messages', []))}\n"
                 f"  expected: {expected}\n  rule: the newest `limit` (default 50) messages "

@@ -108,6 +108,19 @@ def test_a_client_that_reconnects_gets_exactly_what_it_missed(tmp_path, how):
             f"bob rejoins having seen everything\n  got: {brief(joined)}\n"
             "  expected: an empty history"
         )
+        await bob.send({"type": "leave", "room": "lobby"})
+        await bob.expect("left")
+        await bob.send({"type": "join", "room": "lobby", "nick": "bob", "after": 0})
+        joined = await bob.expect(
+            "joined",
+            room="lobby",
+            rule='"after": 0 is allowed (ids start at 1): a client that saw nothing '
+            "gets every message",
+        )
+        assert ids(joined.get("history", [])) == ids(acknowledged), (
+            f'bob rejoins with "after": 0\n  got ids: {ids(joined.get("history", []))}\n'
+            f"  expected: {ids(acknowledged)}, every message of the room"
+        )
         await bob.close()
 
     try:

@@ -151,7 +151,7 @@ class Hub:
         """Does this event still go to this client? Not a message it already has; a message
         that does go becomes the newest the client has in its room."""
         raise NotImplementedError(
-            "Stage 2 (rooms): Hub._is_new: does this event still go to this client? Not a message it already has"
+            "Stage 7 (redis): Hub._is_new: does this event still go to this client? Not a message it already has"
         )
 
     def leave(self, client: Client, room: str) -> None:

@@ -1,0 +1,63 @@
+"""Stages 3 and 6: each room's messages, kept on disk so they outlive the process.
+
+One append-only file per room, `<data>/rooms/<room>.jsonl`, one message event per line. A
+message is written (and flushed to the operating system) before anyone sees it, so a message a
+client saw acknowledged survives SIGTERM and SIGKILL alike; the file is read back when the room
+is first used after a start. A line cut short by a crash is ignored. The newest KEEP messages of
+each room stay in memory for history requests and resumes.
+"""
+
+# Some imports are for the code you write.
+# ruff: noqa: F401
+
+import json
+from collections import deque
+from pathlib import Path
+from typing import Any, TextIO
+
+KEEP = 1000  # messages per room kept in memory (history and resume reach this far back)
+
+
+class LocalHistory:
+    """Every room's recent messages, in order of their ids, backed by one file per room."""
+
+    def __init__(self, folder: Path, keep: int = KEEP) -> None:
+        self.folder = folder / "rooms"
+        self.keep = keep
+        self._rooms: dict[str, deque[dict[str, Any]]] = {}
+        self._last: dict[str, int] = {}
+        self._files: dict[str, TextIO] = {}
+
+    def _room(self, room: str) -> deque[dict[str, Any]]:
+        """The room's messages, read from its file the first time."""
+        # Kept in memory for now: the file (stage 6) comes later.
+        return self._rooms.setdefault(room, deque(maxlen=self.keep))
+
+    def last_id(self, room: str) -> int:
+        """The id of the room's newest message (0 when it has none)."""
+        return self._last.get(room, 0)
+
+    def append(self, event: dict[str, Any]) -> None:
+        """Keep one message event (its id is newer than every kept one): on disk, then here."""
+        room = event["room"]
+        self._room(room).append(event)
+        self._last[room] = max(self.last_id(room), event["id"])
+
+    def recent(
+        self, room: str, limit: int, before: int | None = None
+    ) -> list[dict[str, Any]]:
+        """The newest `limit` messages with an id below `before` (all ids when None), oldest first."""
+        older = [m for m in self._room(room) if before is None or m["id"] < before]
+        return older[-limit:]
+
+    def after(self, room: str, after_id: int) -> list[dict[str, Any]]:
+        """Every kept message with an id above `after_id`, oldest first."""
+        raise NotImplementedError(
+            "Stage 6 (durability): LocalHistory.after: every kept message with an id above `after_id`, oldest first"
+        )
+
+    def close(self) -> None:
+        """Close the room files."""
+        raise NotImplementedError(
+            "Stage 6 (durability): LocalHistory.close: close the room files"
+        )
