@@ -421,8 +421,9 @@ class Verifier:
         reached = [t for t in result.tests if t.file in earlier]
         for test in reached:
             if test.outcome != "passed":
-                said = (test.failure.strip().splitlines() or [""])[-1][:200]
-                problems.append(f"{name}: {test.nodeid} {test.outcome}: {said}")
+                problems.append(
+                    f"{name}: {test.nodeid} {test.outcome}: {first_said(test.failure)}"
+                )
         ahead = [t for t in result.tests if t.file in following.tests]
         failing = [t for t in ahead if t.outcome != "passed"]
         if not ahead:
@@ -442,6 +443,15 @@ class Verifier:
             f"stage {k + 1} {len(failing)}/{len(ahead)} fail"
         )
         return problems, line
+
+
+def first_said(failure: str) -> str:
+    """The line of a pytest failure that says what went wrong (its first `E` line)."""
+    lines = [line.strip() for line in failure.splitlines() if line.strip()]
+    said = next((line[1:].strip() for line in lines if line.startswith("E ")), None)
+    if said is None:
+        said = next((ln for ln in reversed(lines) if set(ln) - set("^~ ")), "")
+    return said[:200]
 
 
 def verify(
