@@ -9,6 +9,11 @@ and failure text) is written there as JSON: that is how `invoke test`, `invoke p
 kit's verifier read results, one format for all of them. While the run goes on, a line per test
 starting and finishing is appended to the file beside it (`report.progress` for `report.json`):
 that is how `invoke progress` shows counts as they come.
+
+A failure's text starts with what the test said (never with chained exceptions), then where it
+failed, then what a witness adds: tests/service.py adds the last traceback a service under test
+wrote. SIGTERM stops a run as Ctrl-C does, so teardown stops what the tests started; the process
+groups they note (CLIMB_PROCESS_GROUPS) are killed by the runner if pytest itself could not.
 """
 
 from __future__ import annotations
@@ -16,11 +21,16 @@ from __future__ import annotations
 import functools
 import json
 import os
+import signal
+import threading
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 
 REPORT_ENV = "CLIMB_REPORT"
+# A folder where the tests note each process group they start (tests/service.py), by number.
+GROUPS_ENV = "CLIMB_PROCESS_GROUPS"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -29,6 +39,7 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     if os.environ.get(REPORT_ENV):
         config.pluginmanager.register(_Recorder(Path(os.environ[REPORT_ENV])))
+    _interrupt_on_sigterm()
 
 
 class _NotWrittenYet(BaseException):
@@ -70,6 +81,126 @@ def pytest_runtest_call(item: pytest.Item):
         "Fill in that function body; the test's name and docstring say what it must do.",
         pytrace=False,
     )
+
+
+# --- stopping what the tests started -------------------------------------------------------------
+
+
+def _interrupt_on_sigterm() -> None:
+    """End the run on SIGTERM as on Ctrl-C (KeyboardInterrupt), so teardown and the harness's
+    clean-up stop what the tests started; the default would end pytest on the spot. A second
+    SIGTERM is ignored: it must not cut that clean-up short."""
+
+    def interrupt(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    if (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    ):
+        signal.signal(signal.SIGTERM, interrupt)
+
+
+def note_process_group(pgid: int) -> None:
+    """Note a process group a test started, for the runner (nothing when pytest runs alone)."""
+    if folder := os.environ.get(GROUPS_ENV):
+        Path(folder, str(pgid)).touch()
+
+
+def forget_process_group(pgid: int) -> None:
+    """The group is stopped: nothing for the runner to do."""
+    if folder := os.environ.get(GROUPS_ENV):
+        Path(folder, str(pgid)).unlink(missing_ok=True)
+
+
+def kill_noted_groups(folder: Path) -> None:
+    """SIGCONT, then SIGKILL, every process group still noted in `folder`: what a test started
+    and pytest did not stop (it was killed). SIGCONT first, so a stopped (SIGSTOP) process goes
+    too however it is signalled later; SIGKILL ends a stopped one as well."""
+    for note in sorted(folder.iterdir()):
+        if note.name.isdigit():
+            for signum in (signal.SIGCONT, signal.SIGKILL):
+                try:
+                    os.killpg(int(note.name), signum)
+                except (ProcessLookupError, PermissionError):
+                    pass
+        note.unlink(missing_ok=True)
+
+
+# --- the failure text ----------------------------------------------------------------------------
+
+
+class FailureWitness(Protocol):
+    """Something the tests use that can say more when one fails (tests/service.py's services)."""
+
+    def test_started(self) -> None:
+        """A test begins: what came before it is not its story."""
+
+    def failure_note(self, failure: str) -> str:
+        """What to add to this failure (`failure`: the text so far, not to repeat); "" for none."""
+
+
+_WITNESSES: list[FailureWitness] = []
+
+
+def add_failure_witness(witness: FailureWitness) -> None:
+    """Let `witness` add to the text of every failure from now on."""
+    _WITNESSES.append(witness)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for witness in _WITNESSES:
+        witness.test_started()
+
+
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    # trylast: inside the recorder's wrapper, which then records this text.
+    report = yield
+    excinfo = call.excinfo
+    # An exception group (Hypothesis: several distinct failures) is best shown as pytest does.
+    if (
+        report.failed
+        and excinfo is not None
+        and not isinstance(excinfo.value, BaseExceptionGroup)
+    ):
+        report.longrepr = failure_text(item, excinfo)
+    return report
+
+
+def failure_text(item: pytest.Item, excinfo: pytest.ExceptionInfo) -> str:
+    """The test's message first, then where it failed (a short traceback, no chained
+    exceptions; none for pytest.fail(..., pytrace=False)), then what the witnesses add."""
+    error = excinfo.value
+    if isinstance(error, pytest.fail.Exception):
+        message = error.msg
+    elif isinstance(error, AssertionError):
+        message = str(error) or "assert failed"
+    else:
+        message = excinfo.exconly()
+    message = "\n".join([message, *getattr(error, "__notes__", [])]).rstrip()
+    parts = [message]
+    if getattr(error, "pytrace", True):
+        where = excinfo.getrepr(
+            style="short",
+            chain=False,
+            funcargs=False,
+            tbfilter=getattr(item, "_traceback_filter", True),
+        )
+        # The "E   ..." lines repeat the message shown above.
+        lines = [
+            ln
+            for ln in str(where).splitlines()
+            if ln != "E" and not ln.startswith("E ")
+        ]
+        if any(line.strip() for line in lines):
+            parts.append("where it failed:\n" + "\n".join(lines).strip("\n"))
+    for witness in _WITNESSES:
+        if note := witness.failure_note("\n\n".join(parts)):
+            parts.append(note.rstrip())
+    return "\n\n".join(parts)
 
 
 def _new_record(nodeid: str, stage: str | None = None) -> dict:

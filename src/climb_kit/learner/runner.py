@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +27,9 @@ from .stages import Stage, StageFile, StageFileError
 RUN_TIMEOUT_SECONDS = 900
 # How often a running pytest's progress file is read (what a live display can show).
 POLL_SECONDS = 0.1
+# How long an interrupted pytest may take to tear down (stop its services) before SIGKILL.
+STOP_SECONDS = 5.0
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 CACHE_DIR = Path(".climb") / "cache"
 # The last run that found the stage to work on: what `invoke hint` answers from.
 LAST_RUN = CACHE_DIR / "last-run.json"
@@ -111,14 +117,17 @@ def run_pytest(
     starts and ends."""
     # Imported here: the plugin imports pytest and Hypothesis (a third of a second), which
     # `invoke hint` answering from the last run must not wait for.
-    from .pytest_plugin import REPORT_ENV
+    from .pytest_plugin import GROUPS_ENV, REPORT_ENV
 
     with tempfile.TemporaryDirectory(prefix="climb-") as scratch:
         report_path = Path(scratch) / "report.json"
         progress = _ProgressReader(report_path.with_suffix(".progress"), on_test)
-        env = {**os.environ, REPORT_ENV: str(report_path)}
+        # The tests note here each process group they start (tests/service.py).
+        groups = Path(scratch) / "groups"
+        groups.mkdir()
+        env = {**os.environ, REPORT_ENV: str(report_path), GROUPS_ENV: str(groups)}
         out_path, err_path = Path(scratch) / "stdout", Path(scratch) / "stderr"
-        with out_path.open("w") as out, err_path.open("w") as err:
+        with out_path.open("w") as out, err_path.open("w") as err, _sigterm_exits():
             process = subprocess.Popen(
                 pytest_command(paths),
                 cwd=project_root,
@@ -127,8 +136,12 @@ def run_pytest(
                 stderr=err,
                 text=True,
                 stdin=subprocess.DEVNULL,
+                start_new_session=True,  # a group of its own, which _stop ends whole
             )
-            finished = _wait(process, timeout, progress.read)
+            try:
+                finished = _wait(process, timeout, progress.read)
+            finally:
+                _stop(process, groups)
         output = out_path.read_text(errors="replace")
         if not finished:
             return RunResult(exit_code=-1, output=output, timed_out_after=timeout)
@@ -143,25 +156,84 @@ def run_pytest(
 def _wait(
     process: subprocess.Popen, timeout: float, meanwhile: Callable[[], None]
 ) -> bool:
-    """Wait for `process`, calling `meanwhile` every POLL_SECONDS; False (and the process
-    killed) when it takes longer than `timeout`. Killed too when the wait is interrupted
-    (Ctrl-C in `invoke watch`), as subprocess.run would."""
+    """Wait for `process`, calling `meanwhile` every POLL_SECONDS; False when it takes longer
+    than `timeout`. (The caller stops it, then and when the wait is interrupted.)"""
     deadline = time.monotonic() + timeout
-    try:
-        while True:
+    while True:
+        try:
+            process.wait(timeout=min(POLL_SECONDS, timeout))
+            return True
+        except subprocess.TimeoutExpired:
+            meanwhile()
+            if time.monotonic() >= deadline:
+                return False
+
+
+def _stop(process: subprocess.Popen, groups: Path) -> None:
+    """End pytest's process group and every group its tests noted in `groups`, however the run
+    ended (done, timed out, Ctrl-C, SIGTERM). SIGTERM first: pytest then tears down as on Ctrl-C,
+    stopping the services it started; SIGKILL after STOP_SECONDS. What a killed pytest could
+    not stop, its noted groups, gets SIGCONT and SIGKILL."""
+    from .pytest_plugin import kill_noted_groups
+
+    with _interrupts_held():
+        if process.poll() is None:
+            _signal_group(process, signal.SIGTERM)
             try:
-                process.wait(timeout=min(POLL_SECONDS, timeout))
-                return True
+                process.wait(STOP_SECONDS)
             except subprocess.TimeoutExpired:
-                meanwhile()
-                if time.monotonic() >= deadline:
-                    process.kill()
-                    process.wait()
-                    return False
-    except BaseException:
-        process.kill()
+                pass
+        _signal_group(
+            process, signal.SIGKILL
+        )  # pytest, if it lingers, and what it left
         process.wait()
-        raise
+        kill_noted_groups(groups)
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    try:
+        os.killpg(process.pid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass  # the group is gone
+
+
+def _in_main_thread() -> bool:
+    # Only the main thread may set signal handlers (verify runs pytest from worker threads).
+    return threading.current_thread() is threading.main_thread()
+
+
+@contextmanager
+def _sigterm_exits() -> Iterator[None]:
+    """While pytest runs, SIGTERM (`timeout`, `kill`) ends this program as SystemExit(143)
+    instead of at once, so that pytest and what it started are stopped first. A handler
+    already set (`invoke watch`'s) is left alone."""
+
+    def exit_now(signum, frame):
+        raise SystemExit(128 + signum)
+
+    if not _in_main_thread() or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
+        yield
+        return
+    signal.signal(signal.SIGTERM, exit_now)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+@contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Ignore Ctrl-C and SIGTERM for the length of the block: a second one must not cut the
+    clean-up short (the first is on its way up already)."""
+    if not _in_main_thread():
+        yield
+        return
+    saved = {sig: signal.signal(sig, signal.SIG_IGN) for sig in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
 
 
 class _ProgressReader:

@@ -13,7 +13,13 @@ loopback port with its output going to files, waits until the port accepts conne
 ready path answers 200 (or the process dies, or the deadline passes), and stops it with SIGTERM,
 then SIGKILL after a grace period. Starting never raises: a service that did not come up is
 reported, with the end of its output, by `require_up()` inside the test, so a test fails by
-assertion and says why.
+assertion and says why. When a test fails and a service it used crashed or wrote a traceback
+(a 500, a WebSocket closed with 1011), the failure ends with that traceback.
+
+Nothing a test starts outlives the run: `start_process` gives every process (services, and
+helpers such as chat's redis-server) a process group of its own, which `stop_process` stops
+whole (a frozen, SIGSTOPped one too), the interpreter's exit stops if a test could not, and the
+runner (`invoke test`) kills if pytest itself was killed (climb/pytest_plugin.py notes groups).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import signal
 import socket
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 import tomllib
@@ -34,9 +41,17 @@ from pathlib import Path
 
 import pytest
 
+from climb.pytest_plugin import (
+    add_failure_witness,
+    forget_process_group,
+    note_process_group,
+)
+
 HOST = "127.0.0.1"
 PROBE_SECONDS = 2.0  # the timeout of one readiness probe
-_RUNNING: set[ServiceProcess] = set()
+TRACEBACK = "Traceback (most recent call last):"
+LIBRARY = sysconfig.get_paths()["stdlib"] + os.sep  # Python's own modules
+_STARTED: set[subprocess.Popen] = set()  # every process started and not yet stopped
 
 
 @dataclass(frozen=True)
@@ -66,6 +81,61 @@ def service_config(project_root: Path) -> ServiceConfig:
         grace_seconds=float(table.get("grace_seconds", 10.0)),
         env={str(k): str(v) for k, v in table.get("env", {}).items()},
     )
+
+
+def start_process(argv: list[str], **popen) -> subprocess.Popen:
+    """Start `argv` (Popen's keyword arguments as given) in a process group of its own, so that
+    stopping it reaches the children it starts; noted, so that it never outlives the run."""
+    process = subprocess.Popen(argv, start_new_session=True, **popen)
+    _STARTED.add(process)
+    note_process_group(process.pid)
+    return process
+
+
+def signal_group(process: subprocess.Popen, signum: int) -> None:
+    """Send `signum` to the process's whole group (nothing if it is gone)."""
+    try:
+        os.killpg(process.pid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def stop_process(
+    process: subprocess.Popen, signum: int = signal.SIGTERM, grace: float = 10.0
+) -> bool:
+    """Send `signum` to the group, and SIGCONT (a stopped process takes a signal only once it
+    runs again); wait up to `grace` seconds for the process to exit, then SIGKILL whatever is
+    left of its group, children included. True when the process itself needed the SIGKILL."""
+    killed = False
+    if process.poll() is None:
+        signal_group(process, signum)
+        signal_group(process, signal.SIGCONT)
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            killed = True
+    signal_group(process, signal.SIGKILL)
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        pass  # only a process stuck in the kernel outlives SIGKILL; nothing more to do
+    _STARTED.discard(process)
+    forget_process_group(process.pid)
+    return killed
+
+
+@atexit.register
+def _stop_leftovers() -> None:
+    """A test run that is interrupted still leaves nothing behind (SIGCONT: a frozen one too)."""
+    for process in list(_STARTED):
+        signal_group(process, signal.SIGCONT)
+        signal_group(process, signal.SIGKILL)
+        try:
+            process.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+        _STARTED.discard(process)
+        forget_process_group(process.pid)
 
 
 def free_port(host: str = HOST) -> int:
@@ -99,6 +169,8 @@ class ServiceProcess:
         self.killed = (
             False  # SIGKILL was needed: it did not stop within the grace period
         )
+        self.signalled = False  # a signal was sent to it: its ending is not a crash
+        self._said_before = 0  # how much of its stderr came before the current test
         workdir.mkdir(parents=True, exist_ok=True)
         self._logs = Path(tempfile.mkdtemp(prefix="service-", dir=workdir))
 
@@ -140,19 +212,18 @@ class ServiceProcess:
             **self.config.env,
         }
         try:
-            self.process = subprocess.Popen(
+            self.process = start_process(
                 self.argv,
                 cwd=self.cwd,
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=open(self._logs / "stdout", "wb"),  # noqa: SIM115 (the child owns it)
                 stderr=open(self._logs / "stderr", "wb"),  # noqa: SIM115
-                start_new_session=True,  # its own process group: stop reaches its children
             )
         except OSError as err:
             self.problem = f"could not start `{self.shown_command}`: {err}"
             return self
-        _RUNNING.add(self)
+        _WITNESS.services.add(self)
         self._wait_ready()
         return self
 
@@ -215,10 +286,8 @@ class ServiceProcess:
     def send_signal(self, signum: int) -> None:
         """Send `signum` to the service's whole process group."""
         if self.running:
-            try:
-                os.killpg(self.process.pid, signum)
-            except ProcessLookupError:
-                pass
+            self.signalled = True
+            signal_group(self.process, signum)
 
     def wait(self, seconds: float) -> int | None:
         """Wait up to `seconds` for the service to exit; its exit code, or None if running."""
@@ -235,18 +304,9 @@ class ServiceProcess:
         process group. Returns the exit code (negative: killed by that signal)."""
         if self.process is None:
             return None
-        if self.process.poll() is None:
-            self.send_signal(signum)
-            if self.wait(self.config.grace_seconds) is None:
-                self.killed = True
-                self.send_signal(signal.SIGKILL)
-                self.wait(self.config.grace_seconds)
+        self.signalled = self.signalled or self.running
+        self.killed = stop_process(self.process, signum, self.config.grace_seconds)
         self.exit_code = self.process.poll()
-        try:  # children the service left behind go too
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        _RUNNING.discard(self)
         return self.exit_code
 
     def output(self) -> tuple[str, str]:
@@ -259,11 +319,31 @@ class ServiceProcess:
         )
 
     def output_tail(self, chars: int = 2000) -> str:
-        """The end of the service's stdout and stderr, for a failure message."""
+        """The service's last traceback (if it wrote one), then the end of its stderr and
+        stdout, for a failure message."""
         out, err = self.output()
+        return _said(err, chars) + (
+            f"\n  service stdout (end):\n{_indent(out[-chars:]) or '    (nothing)'}"
+        )
+
+    def failure_note(self, failure: str) -> str:
+        """For a failing test: this service's traceback if it wrote one during the test, or the
+        end of its stderr if it ended on its own; "" when it has nothing to add, or when the
+        test's message (`failure`) already shows it."""
+        err = self.output()[1][self._said_before :]
+        code = self.process.poll() if self.process is not None else None
+        if code is not None and not self.signalled:
+            what = f"exited on its own (code {code})"
+        elif TRACEBACK in err:
+            what = "wrote a traceback"
+        else:
+            return ""
+        told = (_last_traceback(err)[0] or err).strip().splitlines()
+        if (told[-1] if told else "service stderr (end):") in failure:
+            return ""
         return (
-            f"  service stdout (end):\n{_indent(out[-chars:]) or '    (nothing)'}\n"
-            f"  service stderr (end):\n{_indent(err[-chars:]) or '    (nothing)'}"
+            f"The service {what} during this test (`{self.shown_command}`):\n"
+            + _said(err)
         )
 
     def __enter__(self) -> ServiceProcess:
@@ -277,10 +357,84 @@ def _indent(text: str) -> str:
     return "\n".join("    " + line for line in text.rstrip().splitlines())
 
 
-@atexit.register
-def _stop_leftovers() -> None:
-    """A test run that is interrupted still leaves no service behind."""
-    for service in list(_RUNNING):
-        service.send_signal(signal.SIGKILL)
-        service.wait(5)
-        _RUNNING.discard(service)
+def _last_traceback(text: str, lines: int = 60) -> tuple[str, str]:
+    """The last Python traceback in `text` (with the exceptions chained before it), up to and
+    including its exception line (its last `lines` lines when longer), and what came after it.
+    ("", text) when there is none."""
+    rows = text.splitlines()
+    starts = [i for i, row in enumerate(rows) if row.startswith(TRACEBACK)]
+    if not starts:
+        return "", text
+    end = starts[-1] + 1
+    while end < len(rows) and rows[end].startswith((" ", "\t")):
+        end += 1  # its frames; the first line that is not indented names the exception
+    begin = starts[-1]
+    for earlier in reversed(starts[:-1]):
+        between = [row for row in rows[earlier:begin] if row.strip()]
+        if between and between[-1].startswith(
+            ("During handling", "The above exception")
+        ):
+            begin = earlier
+        else:
+            break
+    block = _without_library_frames(rows[begin : end + 1])
+    if len(block) > lines:
+        block = ["...", *block[-lines:]]
+    return "\n".join(block), "\n".join(rows[end + 1 :])
+
+
+def _without_library_frames(rows: list[str]) -> list[str]:
+    """A traceback with each run of frames in installed libraries or Python's own modules
+    (uvicorn, websockets, asyncio ...) shown as one line: the frames that matter are yours."""
+    kept: list[str] = []
+    hidden = 0
+    in_library = False
+    for row in rows:
+        if row.startswith('  File "'):
+            path = row[len('  File "') :].split('"', 1)[0]
+            in_library = "-packages" + os.sep in path or path.startswith(LIBRARY)
+            if in_library:
+                hidden += 1
+                continue
+        elif in_library and row.startswith("    "):
+            continue  # the hidden frame's source line
+        else:
+            in_library = False
+        if hidden:
+            kept.append(f"  ... ({hidden} frames in libraries)")
+            hidden = 0
+        kept.append(row)
+    return kept
+
+
+def _said(err: str, chars: int = 2000) -> str:
+    """A service's stderr for a failure message: its last traceback first, then its end."""
+    traceback, after = _last_traceback(err)
+    if not traceback:
+        return f"  service stderr (end):\n{_indent(err[-chars:]) or '    (nothing)'}"
+    return (
+        f"  service stderr, its last traceback:\n{_indent(traceback)}\n"
+        f"  service stderr after it (end):\n{_indent(after[-chars:]) or '    (nothing)'}"
+    )
+
+
+class _Witness:
+    """Adds what the services said to a failing test's text (see climb/pytest_plugin.py)."""
+
+    def __init__(self) -> None:
+        self.services: set[ServiceProcess] = set()
+
+    def test_started(self) -> None:
+        for service in list(self.services):
+            if service.running:
+                service._said_before = len(service.output()[1])
+            else:
+                self.services.discard(service)  # it ended in an earlier test
+
+    def failure_note(self, failure: str) -> str:
+        notes = (service.failure_note(failure) for service in self.services)
+        return "\n\n".join(note for note in notes if note)
+
+
+_WITNESS = _Witness()
+add_failure_witness(_WITNESS)

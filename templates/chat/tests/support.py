@@ -14,7 +14,6 @@ Nothing here sleeps to synchronise: every wait is for an event, with a deadline.
 """
 
 import asyncio
-import atexit
 import json
 import os
 import resource
@@ -38,7 +37,15 @@ from websockets.frames import Opcode
 from websockets.protocol import State
 from websockets.uri import parse_uri
 
-from tests.service import HOST, ServiceConfig, ServiceProcess, free_port, service_config
+from tests.service import (
+    HOST,
+    ServiceConfig,
+    ServiceProcess,
+    free_port,
+    service_config,
+    start_process,
+    stop_process,
+)
 
 PROJECT = Path(__file__).resolve().parent.parent
 CONFIG: ServiceConfig = service_config(PROJECT)
@@ -393,7 +400,7 @@ class RedisServer:
         binary = shutil.which("redis-server")
         if binary is None:
             pytest.fail(REDIS_MISSING, pytrace=False)
-        self.process = subprocess.Popen(
+        self.process = start_process(
             [
                 binary,
                 "--port",
@@ -412,9 +419,7 @@ class RedisServer:
             stdin=subprocess.DEVNULL,
             stdout=open(self.folder / "log", "wb"),  # noqa: SIM115 (the child owns it)
             stderr=subprocess.STDOUT,
-            start_new_session=True,
         )
-        _REDIS.add(self)
         deadline = time.monotonic() + WAIT
         while time.monotonic() < deadline and self.process.poll() is None:
             if self.ping():
@@ -441,22 +446,10 @@ class RedisServer:
         os.killpg(self.process.pid, signal.SIGSTOP)
 
     def stop(self) -> None:
-        """SIGTERM, then SIGKILL if it lingers; no redis-server is ever left behind."""
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            # A frozen one (see freeze) takes the SIGTERM only once it runs again.
-            os.killpg(self.process.pid, signal.SIGCONT)
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(5)
-        _REDIS.discard(self)
-
-
-_REDIS: set[RedisServer] = set()
+        """SIGTERM, then SIGKILL if it lingers; a frozen one (see freeze) is woken to take
+        them. No redis-server is ever left behind (tests/service.py's stop_process)."""
+        if self.process is not None:
+            stop_process(self.process, grace=5)
 
 
 @contextmanager
@@ -466,12 +459,3 @@ def redis_running(workdir: Path) -> Iterator[RedisServer]:
         yield server
     finally:
         server.stop()
-
-
-@atexit.register
-def _stop_redis_leftovers() -> None:
-    """An interrupted test run still leaves no redis-server behind."""
-    for server in list(_REDIS):
-        if server.process is not None and server.process.poll() is None:
-            os.killpg(server.process.pid, signal.SIGKILL)
-            server.process.wait(5)
