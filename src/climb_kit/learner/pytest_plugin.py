@@ -18,10 +18,12 @@ groups they note (CLIMB_PROCESS_GROUPS) are killed by the runner if pytest itsel
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import json
 import os
 import signal
+import sys
 import threading
 from pathlib import Path
 from typing import Protocol
@@ -31,6 +33,8 @@ import pytest
 REPORT_ENV = "CLIMB_REPORT"
 # A folder where the tests note each process group they start (tests/service.py), by number.
 GROUPS_ENV = "CLIMB_PROCESS_GROUPS"
+# The pid of the runner that started this pytest (climb/runner.py).
+RUNNER_ENV = "CLIMB_RUNNER_PID"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -40,6 +44,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if os.environ.get(REPORT_ENV):
         config.pluginmanager.register(_Recorder(Path(os.environ[REPORT_ENV])))
     _interrupt_on_sigterm()
+    _end_with_the_runner()
 
 
 class _NotWrittenYet(BaseException):
@@ -100,6 +105,24 @@ def _interrupt_on_sigterm() -> None:
         and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
     ):
         signal.signal(signal.SIGTERM, interrupt)
+
+
+def _end_with_the_runner() -> None:
+    """Under the runner, have Linux send SIGTERM (see above) when the runner dies, even by
+    SIGKILL (an IDE's stop button, the OOM killer): pytest runs in a session of its own, which
+    would otherwise run on to its end with no one reading it."""
+    runner = os.environ.pop(
+        RUNNER_ENV, ""
+    )  # popped: not for the processes the tests start
+    if not runner.isdigit() or not sys.platform.startswith("linux"):
+        return
+    pr_set_pdeathsig = 1  # <sys/prctl.h>
+    try:
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != int(runner):  # it died before the prctl took effect
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def note_process_group(pgid: int) -> None:

@@ -117,7 +117,7 @@ def run_pytest(
     starts and ends."""
     # Imported here: the plugin imports pytest and Hypothesis (a third of a second), which
     # `invoke hint` answering from the last run must not wait for.
-    from .pytest_plugin import GROUPS_ENV, REPORT_ENV
+    from .pytest_plugin import GROUPS_ENV, REPORT_ENV, RUNNER_ENV
 
     with tempfile.TemporaryDirectory(prefix="climb-") as scratch:
         report_path = Path(scratch) / "report.json"
@@ -125,7 +125,12 @@ def run_pytest(
         # The tests note here each process group they start (tests/service.py).
         groups = Path(scratch) / "groups"
         groups.mkdir()
-        env = {**os.environ, REPORT_ENV: str(report_path), GROUPS_ENV: str(groups)}
+        env = {
+            **os.environ,
+            REPORT_ENV: str(report_path),
+            GROUPS_ENV: str(groups),
+            RUNNER_ENV: str(os.getpid()),
+        }
         out_path, err_path = Path(scratch) / "stdout", Path(scratch) / "stderr"
         with out_path.open("w") as out, err_path.open("w") as err, _sigterm_exits():
             process = subprocess.Popen(
