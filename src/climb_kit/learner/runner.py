@@ -141,12 +141,15 @@ def run_pytest(
                 stderr=err,
                 text=True,
                 stdin=subprocess.DEVNULL,
-                start_new_session=True,  # a group of its own, which _stop ends whole
+                # A group of its own, which _stop ends whole. Not from a worker thread
+                # (verify), where no signal handler can run: there Ctrl-C in the terminal must
+                # reach pytest itself, in the terminal's group.
+                start_new_session=_in_main_thread(),
             )
             try:
                 finished = _wait(process, timeout, progress.read)
             finally:
-                _stop(process, groups)
+                _stop(process, groups, _in_main_thread())
         output = out_path.read_text(errors="replace")
         if not finished:
             return RunResult(exit_code=-1, output=output, timed_out_after=timeout)
@@ -174,32 +177,35 @@ def _wait(
                 return False
 
 
-def _stop(process: subprocess.Popen, groups: Path) -> None:
-    """End pytest's process group and every group its tests noted in `groups`, however the run
-    ended (done, timed out, Ctrl-C, SIGTERM). SIGTERM first: pytest then tears down as on Ctrl-C,
-    stopping the services it started; SIGKILL after STOP_SECONDS. What a killed pytest could
-    not stop, its noted groups, gets SIGCONT and SIGKILL."""
+def _stop(process: subprocess.Popen, groups: Path, own_group: bool) -> None:
+    """End pytest (its whole process group when `own_group`) and every group its tests noted
+    in `groups`, however the run ended (done, timed out, Ctrl-C, SIGTERM). SIGTERM first:
+    pytest then tears down as on Ctrl-C, stopping the services it started; SIGKILL after
+    STOP_SECONDS. What a killed pytest could not stop, its noted groups, gets SIGCONT and
+    SIGKILL."""
     from .pytest_plugin import kill_noted_groups
 
     with _interrupts_held():
         if process.poll() is None:
-            _signal_group(process, signal.SIGTERM)
+            _signal(process, signal.SIGTERM, own_group)
             try:
                 process.wait(STOP_SECONDS)
             except subprocess.TimeoutExpired:
                 pass
-        _signal_group(
-            process, signal.SIGKILL
-        )  # pytest, if it lingers, and what it left
+        # pytest if it lingers, and in its group what it left
+        _signal(process, signal.SIGKILL, own_group)
         process.wait()
         kill_noted_groups(groups)
 
 
-def _signal_group(process: subprocess.Popen, signum: int) -> None:
+def _signal(process: subprocess.Popen, signum: int, group: bool) -> None:
     try:
-        os.killpg(process.pid, signum)
+        if group:
+            os.killpg(process.pid, signum)
+        elif process.poll() is None:
+            process.send_signal(signum)
     except (ProcessLookupError, PermissionError):
-        pass  # the group is gone
+        pass  # it is gone
 
 
 def _in_main_thread() -> bool:
