@@ -117,7 +117,8 @@ def verify(c, project, repeat=1, keep=None, ladder_only=False):
     finished = finished_projects(KIT_ROOT)
     if project.startswith("-"):
         raise Exit(
-            "error: name a project first; for this task's options: invoke --help verify",
+            "error: name a project first; for this task's options: "
+            "python3 kit.py verify --help",
             2,
         )
     if project != "all" and project not in finished:
