@@ -174,11 +174,16 @@ def bench(c, project="scheduler", sizes=None):
 @task(
     positional=["project"],
     help={
-        "project": "the template whose checksum file to regenerate, or 'all' (required)"
+        "project": "the template whose hints and checksums to regenerate, or 'all' "
+        "(required)"
     },
 )
 def checksums(c, project):
-    """Regenerate templates/PROJECT/tests/SHA256SUMS after changing a template's files."""
+    """Regenerate templates/PROJECT's encoded hints and tests/SHA256SUMS after changing it.
+
+    The hints come from reference/PROJECT/hints.yml; the checksums cover every template-owned
+    file a learner gets verbatim, the hints included.
+    """
     finished = finished_projects(KIT_ROOT)
     if project != "all" and project not in finished:
         raise Exit(
@@ -187,11 +192,14 @@ def checksums(c, project):
             code=2,
         )
     for name in finished if project == "all" else [project]:
-        changed = write_checksums(name, KIT_ROOT)
-        console.print(
-            f"templates/{name}/tests/SHA256SUMS "
-            + ("updated: commit it" if changed else "already up to date")
-        )
+        try:
+            changed = write_checksums(name, KIT_ROOT)
+        except KitError as err:
+            raise Exit(f"error: {err}", code=2) from None
+        for path in changed:
+            console.print(f"{path} updated: commit it")
+        if not changed:
+            console.print(f"templates/{name}: hints and checksums already up to date")
 
 
 @task(

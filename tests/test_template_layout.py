@@ -5,21 +5,24 @@ from __future__ import annotations
 import filecmp
 import os
 import re
+import shutil
 
 import pytest
 import yaml
 
-from climb_kit.checksums import stale_checksums
+from climb_kit.checksums import stale_checksums, write_checksums
 from climb_kit.layout import (
     COMMON_LINKS,
     KIT_ROOT,
     TEMPLATES,
+    KitError,
     finished_projects,
     package_name,
     reference_dir,
 )
 from climb_kit.learner.integrity import CHECKSUMS, template_drift
 from climb_kit.learner.ownership import learner_paths
+from climb_kit.learner.stages import load_stages
 
 
 @pytest.mark.parametrize("project", finished_projects())
@@ -34,6 +37,90 @@ def test_template_checksums_are_current_and_a_fresh_render_matches_them(
     listed = (render / CHECKSUMS).read_text(encoding="utf-8")
     for test_file in (render / "tests").glob("test_*.py"):
         assert f"  tests/{test_file.name}\n" in listed
+
+
+def _flat(text):
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("project", finished_projects())
+def test_a_fresh_render_shows_no_hint_in_plain_sight(project, render_of):
+    """Hints reach the learner only through `invoke hint`: no rendered file shows their text
+    (stages.yml lists the ladder without them), while the encoded file holds every one."""
+    hints = yaml.safe_load((reference_dir(project) / "hints.yml").read_text("utf-8"))
+    render = render_of(project)
+    stage_file = yaml.safe_load((render / "stages.yml").read_text("utf-8"))
+    assert [s for s in stage_file["stages"] if "hints" in s] == []
+    needles = [
+        needle
+        for stage_hints in hints.values()
+        for hint in stage_hints
+        for needle in [_flat(hint), *(ln.strip() for ln in hint.splitlines())]
+        if len(needle) >= 30  # a line this long is the hint's own words
+    ]
+    assert len(needles) > 2 * len(hints)
+    for path in sorted(render.rglob("*")):
+        if not path.is_file() or "__pycache__" in path.parts:
+            continue
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        flat = _flat(text)
+        shown = [n for n in needles if n in text or _flat(n) in flat]
+        assert shown == [], f"{path.relative_to(render)} shows hint text: {shown[:3]}"
+    assert {s.id: list(s.hints) for s in load_stages(render).stages} == {
+        stage_id: [hint.strip() for hint in stage_hints]
+        for stage_id, stage_hints in hints.items()
+    }
+
+
+def test_stale_or_misplaced_hints_fail_the_check_naming_the_file(tmp_path):
+    """`invoke checksums` regenerates the encoded hints from reference/<p>/hints.yml; until it
+    runs, the check (a kit test, `invoke verify`) names the stale file, like a stale SHA256SUMS."""
+    kit = tmp_path / "kit"
+    for folder in ("templates/scheduler", "templates/_common", "src/climb_kit/learner"):
+        shutil.copytree(KIT_ROOT / folder, kit / folder, symlinks=True)
+    (kit / "reference/scheduler").mkdir(parents=True)
+    shutil.copy(KIT_ROOT / "copier.yml", kit / "copier.yml")
+    source = kit / "reference/scheduler/hints.yml"
+    shutil.copy(reference_dir("scheduler") / "hints.yml", source)
+    assert stale_checksums("scheduler", kit) == ""
+
+    hints = yaml.safe_load(source.read_text("utf-8"))
+    hints["fcfs"].append("A new, more specific hint.")
+    source.write_text(yaml.safe_dump(hints), encoding="utf-8")
+    assert stale_checksums("scheduler", kit) == (
+        "templates/scheduler/.climb-hints is out of date with reference/scheduler/hints.yml; "
+        "run `invoke checksums scheduler` and commit it"
+    )
+    assert write_checksums("scheduler", kit) == [
+        "templates/scheduler/.climb-hints",
+        "templates/scheduler/tests/SHA256SUMS",
+    ]
+    assert stale_checksums("scheduler", kit) == ""
+    assert write_checksums("scheduler", kit) == [], "nothing to do the second time"
+    template = kit / "templates/scheduler"
+    assert load_stages(template).get("fcfs").hints[-1] == "A new, more specific hint."
+
+    # An author used to the old layout writes a hint into stages.yml: refused, with the fix.
+    stage_file = template / "stages.yml"
+    text = stage_file.read_text("utf-8")
+    stage_file.write_text(
+        text.replace(
+            "  - id: fcfs\n", "  - id: fcfs\n    hints: [Look at arrivals.]\n", 1
+        ),
+        encoding="utf-8",
+    )
+    assert "hints:" in stage_file.read_text("utf-8")
+    assert stale_checksums("scheduler", kit).startswith(
+        "hints for scheduler: templates/scheduler/stages.yml has hints for fcfs: hints live "
+        "in reference/scheduler/hints.yml"
+    )
+    with pytest.raises(KitError, match="move them there"):
+        write_checksums("scheduler", kit)
+
+    # A hint for a stage that does not exist is refused too.
+    stage_file.write_text(text, encoding="utf-8")
+    source.write_text(yaml.safe_dump({**hints, "fsfc": ["a", "b"]}), encoding="utf-8")
+    assert "hints for 'fsfc', which is not a stage" in stale_checksums("scheduler", kit)
 
 
 @pytest.mark.parametrize("project", finished_projects())

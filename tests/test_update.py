@@ -365,6 +365,39 @@ def test_an_update_at_the_same_version_restores_edited_template_files(started):
     assert "template file(s) differ" not in invoke(project, "test").stdout
 
 
+def words(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text).split())
+
+
+def test_a_changed_hint_reaches_the_learner_with_the_update(started):
+    """Hints ship encoded in a template-owned file: a hint a maintainer rewrites in the kit's
+    reference/<p>/hints.yml arrives with `invoke update`, and `invoke hint` shows the new text."""
+    kit, project = started
+    source = kit / "reference" / "scheduler" / "hints.yml"
+    hints = yaml.safe_load(source.read_text(encoding="utf-8"))
+    old_first = hints["workload"][0]
+    new_first = (
+        "Rewritten for v1.1: list every way a single CSV cell can be wrong first."
+    )
+    first = invoke(project, "hint")
+    assert words(old_first) in words(first.stdout), first.stdout
+    commit_all(project, "Took a hint")
+
+    def reword_a_hint(k: Path) -> None:
+        hints["workload"][0] = new_first
+        source.write_text(yaml.safe_dump(hints, sort_keys=False), encoding="utf-8")
+
+    release(kit, reword_a_hint)
+    done = invoke(project, "update")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert ".climb-hints" in done.stdout
+    again = invoke(project, "hint")
+    assert "Stage 1 (workload) — hint 1 of 3" in again.stdout, again.stdout
+    assert words(new_first) in words(again.stdout), again.stdout
+    assert words(old_first) not in words(again.stdout)
+    assert "hint 2 of 3 (new)" in again.stdout, "the record of hints taken is kept"
+
+
 def refused(project: Path, *args: str) -> str:
     done = invoke(project, "update", *args)
     output = done.stdout + done.stderr

@@ -1,6 +1,8 @@
 """Generate each template's `tests/SHA256SUMS`: the hashes of the template-owned files it renders
 verbatim, so a learner's project can tell (offline, in CI too) whether those files still match the
-template version it records. Regenerate after changing a template: `invoke checksums PROJECT`.
+template version it records. Regenerate after changing a template: `invoke checksums PROJECT`,
+which first regenerates the template's encoded hints (`hint_source`), since the checksums cover
+them.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from pathlib import Path
 
 import yaml
 
+from .hint_source import stale_hints, write_hints
 from .layout import KIT_ROOT, package_name, template_dir
 from .learner.integrity import CHECKSUMS, format_checksums, sha256_of
 from .learner.ownership import SHARED_FILES, is_learner_path
+from .learner.stages import STAGE_HINTS
 
 TEMPLATE_SUFFIX = ".jinja"
 
@@ -56,23 +60,29 @@ def expected_checksums(project: str, kit_root: Path = KIT_ROOT) -> str:
     return format_checksums({path: sha256_of(source) for path, source in files.items()})
 
 
-def write_checksums(project: str, kit_root: Path = KIT_ROOT) -> bool:
-    """Write the project's checksum file; True when it changed."""
+def write_checksums(project: str, kit_root: Path = KIT_ROOT) -> list[str]:
+    """Regenerate the project's hints file, then its checksum file; return the kit paths of
+    those that changed. KitError when the hints' source is malformed."""
+    changed = []
+    if write_hints(project, kit_root):
+        changed.append(f"templates/{project}/{STAGE_HINTS}")
     target = template_dir(project, kit_root) / CHECKSUMS
     text = expected_checksums(project, kit_root)
-    if target.exists() and target.read_text(encoding="utf-8") == text:
-        return False
-    target.write_text(text, encoding="utf-8")
-    return True
+    if not target.exists() or target.read_text(encoding="utf-8") != text:
+        target.write_text(text, encoding="utf-8")
+        changed.append(f"templates/{project}/{CHECKSUMS}")
+    return changed
 
 
 def stale_checksums(project: str, kit_root: Path = KIT_ROOT) -> str:
-    """A problem message when the committed checksum file is out of date, else ""."""
+    """A problem message for each generated file that is out of date (hints, then checksums),
+    one a line, else ""."""
+    problems = [stale_hints(project, kit_root)]
     target = template_dir(project, kit_root) / CHECKSUMS
     current = target.read_text(encoding="utf-8") if target.exists() else ""
-    if current == expected_checksums(project, kit_root):
-        return ""
-    return (
-        f"templates/{project}/{CHECKSUMS} is out of date with the template's files; "
-        f"run `invoke checksums {project}` and commit it"
-    )
+    if current != expected_checksums(project, kit_root):
+        problems.append(
+            f"templates/{project}/{CHECKSUMS} is out of date with the template's files; "
+            f"run `invoke checksums {project}` and commit it"
+        )
+    return "\n".join(problem for problem in problems if problem)

@@ -1,9 +1,10 @@
 """A new project template, scaffolded so that `invoke verify NAME` passes at once.
 
 The kit's own Copier template in `scaffold/` writes templates/NAME/ and reference/NAME/ with one
-example stage (skeleton, test, hint, journal prompt, solution, mutant); this module validates the
-name, renders it without --trust, makes the links every template takes from templates/_common,
-lists the project in copier.yml and writes its checksums.
+example stage (skeleton, test, hints in reference/NAME/hints.yml, journal prompt, solution,
+mutant); this module validates the name, renders it without --trust, makes the links every
+template takes from templates/_common, lists the project in copier.yml and writes its generated
+files (the encoded hints and the checksums).
 """
 
 from __future__ import annotations
