@@ -9,7 +9,12 @@ from datetime import date
 
 import pytest
 
-from climb_kit.learner.journal import PLACEHOLDER, add_entry, parse_journal
+from climb_kit.learner.journal import (
+    PLACEHOLDER,
+    PROJECT_HEADING,
+    add_entry,
+    parse_journal,
+)
 from tests.helpers import run_in
 from tests.test_learner_tasks import solve
 
@@ -148,3 +153,56 @@ def test_check_fails_on_committed_conflict_markers_and_warns_about_edited_tests(
         line for line in done.stdout.splitlines() if line.startswith("warning:")
     )
     assert "tests/test_2_fcfs.py" in warning
+
+
+def test_add_entry_for_the_project_goes_under_the_project_heading():
+    text = (
+        "## The project\n\n> Why?\n\nSummary: _One line._\n\n"
+        f"{PLACEHOLDER}\n\n## Stage 1 · Read (`workload`)\n\n> Prompt\n\n{PLACEHOLDER}\n"
+    )
+    new, line = add_entry(text, None, PROJECT_HEADING, date(2026, 11, 22))
+    journal = parse_journal(new)
+    assert journal.project.start < line - 1 < journal.project.end
+    assert new.splitlines()[line - 3] == "### 2026-11-22"
+    assert PLACEHOLDER in "\n".join(journal.stages["workload"].lines), (
+        "stage 1 untouched"
+    )
+
+
+@pytest.mark.slow
+def test_with_every_stage_passed_the_journal_turns_to_the_project_and_says_when_it_is_done(
+    solved_render, copy_project
+):
+    project = copy_project(solved_render)
+    done = invoke(project, "test")
+    assert done.returncode == 0, done.stdout + done.stderr
+    said = " ".join(done.stdout.split())
+    assert "Reflection still to write for Stage 1 (workload), Stage 2 (fcfs)" in said
+    assert "Write up your reflection" not in said
+
+    started = invoke(project, "journal", "--no-edit")
+    assert started.returncode == 0, started.stderr
+    assert "Started today's entry for the project at JOURNAL.md:" in started.stdout
+    line = int(started.stdout.split("JOURNAL.md:")[1].split()[0])
+    journal = parse_journal((project / "JOURNAL.md").read_text())
+    assert journal.project.start < line - 1 < journal.project.end, (
+        "not stage 1's section"
+    )
+
+    # The learner writes every reflection and the summary.
+    text = (project / "JOURNAL.md").read_text()
+    text = text.replace(PLACEHOLDER, "What I learned.").replace(
+        "Summary: _One line for the showcase: what you built and what you learned._",
+        "Summary: A scheduler that taught me queues.",
+    )
+    lines = text.splitlines()
+    lines[line - 1] = "Looking back on the whole climb."
+    (project / "JOURNAL.md").write_text("\n".join(lines) + "\n")
+    for command in ("hint", "progress"):
+        shown = invoke(project, command)
+        assert shown.returncode == 0, shown.stdout + shown.stderr
+        said = " ".join(shown.stdout.split())
+        assert "Every stage of Mini OS Scheduler passes." in said
+        assert "Your journal is written, every stage and the project." in said
+        assert "Reflection still to write" not in said
+        assert "Write up your reflection" not in said

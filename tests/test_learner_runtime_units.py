@@ -175,3 +175,159 @@ def test_failure_text_with_brackets_is_shown_verbatim_not_as_markup():
         "python -m pytest 'tests/test_1_one.py::test_x[case-1]'",
     ):
         assert fragment in shown, f"{fragment!r} missing from:\n{shown}"
+
+
+def record(name, outcome, property_test=False):
+    from climb_kit.learner.runner import TestRecord
+
+    return TestRecord(
+        nodeid=f"tests/test_1_one.py::{name}",
+        file="tests/test_1_one.py",
+        stage="one",
+        outcome=outcome,
+        failure=f"{name} said why" if outcome == "failed" else "",
+        exception="AssertionError" if outcome == "failed" else "",
+        duration=0.0,
+        property_test=property_test,
+    )
+
+
+def shown(function, *args, **kwargs):
+    from climb_kit.learner import display
+
+    with display.console.capture() as captured:
+        function(*args, **kwargs)
+    return captured.get()
+
+
+@pytest.mark.parametrize("property_test", [False, True])
+def test_the_derandomized_search_note_is_shown_only_under_a_property_test(
+    property_test,
+):
+    from climb_kit.learner import display
+    from climb_kit.learner.runner import StageRun
+
+    stage = parse_stages(VALID).get("one")
+    run = StageRun(stage=stage, tests=[record("test_x", "failed", property_test)])
+    text = " ".join(shown(display.failure_details, run).split())
+    assert ("Property tests use a fixed, derandomized search" in text) is property_test
+
+
+def test_a_run_stopped_at_its_first_failure_says_so_and_how_to_see_every_failure():
+    from climb_kit.learner import display
+    from climb_kit.learner.runner import StageRun
+
+    stage = parse_stages(VALID).get("one")
+    tests = [
+        record("test_a", "passed"),
+        record("test_b", "failed"),
+        record("test_c", "not run"),
+        record("test_d", "not run"),
+    ]
+    run = StageRun(stage=stage, tests=tests)
+    line = shown(display.stage_line, run)
+    assert " ".join(line.split()) == (
+        "✗ Stage 1 (one) First: 1 failed, 1 passed, 2 not run (stopped at the first failure)"
+    )
+    details = shown(display.failure_details, run)
+    assert "test_b said why" in details and "test_c" not in details
+    assert "invoke test --stage one --all" in details
+    every = StageRun(
+        stage=stage, tests=[record("test_a", "failed"), record("test_b", "failed")]
+    )
+    details = shown(display.failure_details, every, every=True)
+    assert details.count("Rerun just this test:") == 2
+    assert "test_a said why" in details and "test_b said why" in details
+
+
+def test_the_live_tally_counts_each_stage_as_its_tests_end():
+    from climb_kit.learner import display
+
+    stage_file = parse_stages(VALID)
+    tally = display.Tally(stage_file)
+    for n in range(2):
+        tally(f"tests/test_1_one.py::test_{n}", "collected")
+    for n in range(3):
+        tally(f"tests/test_2_two.py::test_{n}", "collected")
+    for nodeid, outcome in [
+        ("tests/test_1_one.py::test_0", "passed"),
+        ("tests/test_1_one.py::test_1", "passed"),
+        ("tests/test_2_two.py::test_0", "failed"),
+    ]:
+        tally(nodeid, "running")
+        tally(nodeid, outcome)
+    tally("tests/test_2_two.py::test_1", "running")
+    lines = [line.rstrip() for line in shown(display.console.print, tally).splitlines()]
+    assert lines[0].endswith(
+        "Running every stage's tests: 3 of 5 done, 2 passed, 1 failing"
+    )
+    assert lines[1:] == [
+        "✓ Stage 1 (one) First: 2 of 2 passed",
+        "▸ Stage 2 (two) Second: 0 of 3 passed, 1 failing · test_1",
+    ]
+    status = tally.stage_status(stage_file.get("two")).plain
+    assert status == "Running Stage 2 (two) Second: 0 of 3 passed, 1 failing · test_1"
+
+
+def test_the_last_run_names_the_stage_that_failed_even_when_it_stopped_early(tmp_path):
+    from climb_kit.learner.runner import LAST_RUN, StageRun, last_run, remember_run
+
+    stage_file = parse_stages(VALID)
+    one = StageRun(stage=stage_file.get("one"), tests=[record("test_a", "passed")])
+    two = StageRun(
+        stage=stage_file.get("two"),
+        tests=[record("test_b", "failed"), record("test_c", "not run")],
+    )
+    remember_run(tmp_path, "invoke test", [one, two], two)
+    last = last_run(tmp_path, stage_file)
+    assert (last.command, last.failing_stage) == ("invoke test", "two")
+    assert last.first_failure == "tests/test_1_one.py::test_b"
+    assert last.counts == {
+        "one": {"passed": 1, "failed": 0, "not_run": 0},
+        "two": {"passed": 0, "failed": 1, "not_run": 1},
+    }
+    assert last.finished_at.tzinfo is not None
+
+    remember_run(tmp_path, "invoke progress", [one], None)
+    assert last_run(tmp_path, stage_file).failing_stage is None, "every stage passed"
+
+    remember_run(tmp_path, "invoke test", [two], two)
+    renamed = json.loads(json.dumps(VALID))
+    renamed["stages"][1]["id"] = "deux"
+    assert last_run(tmp_path, parse_stages(renamed)) is None, "a stage that is gone"
+    (tmp_path / LAST_RUN).write_text("{half")
+    assert last_run(tmp_path, stage_file) is None, "unreadable: as if there were none"
+
+
+@pytest.mark.parametrize(
+    ("written", "says"),
+    [
+        ((), "Reflection still to write for Stage 1 (one), Stage 2 (two)"),
+        (("one", "two"), "the project's own (and its Summary line) is still to write"),
+        (
+            ("one", "two", "project"),
+            "Your journal is written, every stage and the project.",
+        ),
+    ],
+)
+def test_every_stage_passed_says_what_the_journal_still_lacks(written, says):
+    from climb_kit.learner import display
+    from climb_kit.learner.journal import parse_journal
+
+    def section(heading, key):
+        body = "Summary: A demo.\n\nMine." if key in written else "_Write here._"
+        return f"{heading}\n\n> Prompt\n\n{body}\n"
+
+    text = "\n".join(
+        [
+            section("## The project", "project"),
+            section("## Stage 1 · First (`one`)", "one"),
+            section("## Stage 2 · Second (`two`)", "two"),
+        ]
+    )
+    said = " ".join(
+        shown(display.all_done, parse_stages(VALID), parse_journal(text)).split()
+    )
+    assert says in said
+    assert "Write up your reflection" not in said
+    assert "`invoke check` before you push" in said

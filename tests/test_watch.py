@@ -198,7 +198,9 @@ def test_a_save_reruns_the_stage_and_a_pass_moves_on_to_the_next(
     watching.wait_for(lambda: finished_runs(watching.stdout), "first run")
     assert headers(watching.stdout) == ["started"]
     assert stage_lines(watching.stdout) == [("✗", "1", "workload")], watching.stdout
-    assert "invoke test --stage workload" in watching.stdout
+    # Each rerun is `invoke test`'s: as fast as the first failing test.
+    assert "(stopped at the first failure)" in watching.stdout
+    assert "invoke test --stage workload --all" in watching.stdout
 
     shutil.copy(SOLUTION / "workload.py", project / "src" / "scheduler" / "workload.py")
     passed_one = [("✓", "1", "workload"), ("✗", "2", "fcfs")]
