@@ -211,7 +211,7 @@ def checksums(c, project):
     },
 )
 def template_new(c, name, title):
-    """Scaffold templates/NAME and reference/NAME with one example stage that verifies."""
+    """Scaffold templates/NAME and reference/NAME with two example stages that verify."""
     from climb_kit.scaffold import new_template
 
     try:
@@ -222,7 +222,7 @@ def template_new(c, name, title):
         console.print(f"Created {folder.relative_to(KIT_ROOT)}/")
     console.print(
         f"Listed {name} in copier.yml. Next: `invoke verify {name}`, then replace the example "
-        "stage with your own (CONTRIBUTING.md says how)."
+        "stages with your own (CONTRIBUTING.md says how)."
     )
 
 

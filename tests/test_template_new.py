@@ -38,6 +38,7 @@ def test_a_new_template_verifies_at_once_and_learners_can_choose_it(kit_copy):
     verified = invoke(kit_copy, "verify", "url-shortener")
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "every mutant is caught" in verified.stdout
+    assert "url-shortener: the ladder climbs one rung at a time" in verified.stdout
 
     # The strength measures work on it too: a mutation score, and repeated runs with no flake.
     measured = invoke(kit_copy, "mutation", "url-shortener")

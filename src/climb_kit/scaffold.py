@@ -1,8 +1,8 @@
 """A new project template, scaffolded so that `invoke verify NAME` passes at once.
 
-The kit's own Copier template in `scaffold/` writes templates/NAME/ and reference/NAME/ with one
-example stage (skeleton, test, hints in reference/NAME/hints.yml, journal prompt, solution,
-mutant); this module validates the name, renders it without --trust, makes the links every
+The kit's own Copier template in `scaffold/` writes templates/NAME/ and reference/NAME/ with two
+example stages (skeleton, tests, hints in reference/NAME/hints.yml, journal prompts, solution, the
+state after stage 1, mutants); this module validates the name, renders it without --trust, makes the links every
 template takes from templates/_common, lists the project in copier.yml and writes its generated
 files (the encoded hints and the checksums).
 """

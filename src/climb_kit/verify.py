@@ -392,7 +392,8 @@ class Verifier:
         self.record(
             "the ladder climbs one rung at a time",
             problems,
-            f"{len(ids) - 1} states: " + "; ".join(summary),
+            f"{len(ids) - 1} state{'s' if len(ids) != 2 else ''}: "
+            + "; ".join(summary),
             started,
         )
 

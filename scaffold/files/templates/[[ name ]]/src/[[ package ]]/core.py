@@ -1,4 +1,4 @@
-"""Stage 1 (words): count the words of a text."""
+"""Count and rank the words of a text (stages 1 and 2)."""
 
 
 def word_count(text: str) -> dict[str, int]:
@@ -8,3 +8,13 @@ def word_count(text: str) -> dict[str, int]:
     an empty or blank text gives `{}`.
     """
     raise NotImplementedError("Stage 1 (words): count each lowercased word")
+
+
+def top_words(text: str, n: int) -> list[tuple[str, int]]:
+    """The `n` most frequent words of `text` (counted as `word_count` counts), most frequent
+    first; words with the same count come in alphabetical order.
+
+    `top_words("b a B c a b", 2)` is `[("b", 3), ("a", 2)]`; a text with fewer than `n`
+    different words gives them all, and `n` of 0 gives `[]`.
+    """
+    raise NotImplementedError("Stage 2 (top): rank the counted words")

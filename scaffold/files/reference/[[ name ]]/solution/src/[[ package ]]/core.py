@@ -1,4 +1,4 @@
-"""Stage 1 (words): count the words of a text."""
+"""Count and rank the words of a text (stages 1 and 2)."""
 
 from collections import Counter
 
@@ -10,3 +10,14 @@ def word_count(text: str) -> dict[str, int]:
     an empty or blank text gives `{}`.
     """
     return dict(Counter(word.lower() for word in text.split()))
+
+
+def top_words(text: str, n: int) -> list[tuple[str, int]]:
+    """The `n` most frequent words of `text` (counted as `word_count` counts), most frequent
+    first; words with the same count come in alphabetical order.
+
+    `top_words("b a B c a b", 2)` is `[("b", 3), ("a", 2)]`; a text with fewer than `n`
+    different words gives them all, and `n` of 0 gives `[]`.
+    """
+    ranked = sorted(word_count(text).items(), key=lambda item: (-item[1], item[0]))
+    return ranked[:n]
