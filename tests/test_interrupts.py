@@ -7,6 +7,9 @@ group (Ctrl-C in a terminal) and SIGTERM to invoke alone (`timeout`, `kill`). Af
 process that run started may be alive and none may listen on a port. A run's processes are found
 by a mark in their environment, which every child inherits whatever its parent or group. The
 moments come from a seed the failure prints (CLIMB_INTERRUPT_SEED replays one).
+
+A quick test beside it kills pytest itself from inside a test: the runner must still end the
+(frozen) process group that test started and noted.
 """
 
 from __future__ import annotations
@@ -24,14 +27,13 @@ from pathlib import Path
 import psutil
 import pytest
 
+from climb_kit.layout import KIT_ROOT
+from climb_kit.learner.runner import run_pytest
 from climb_kit.reference import overlay_solution
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not sys.platform.startswith("linux"), reason="reads processes from /proc"
-    ),
-]
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="reads processes from /proc"
+)
 
 MARK = "CLIMB_INTERRUPT_MARK"
 # project: (the stage run, how many interrupts). chat's redis stage starts redis-server and two
@@ -158,6 +160,7 @@ def solved(render_of, tmp_path):
     return of
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("project", sorted(PROJECTS))
 def test_an_interrupted_invoke_test_leaves_no_process_and_no_port(
     project, solved, tmp_path
@@ -193,3 +196,53 @@ def test_an_interrupted_invoke_test_leaves_no_process_and_no_port(
         f"{seconds:.0f} s; seed {seed}, replay with CLIMB_INTERRUPT_SEED={seed}):\n"
         + "\n".join(problems)
     )
+
+
+HANGING_TEST = """
+import os, signal, subprocess, sys
+from climb.pytest_plugin import note_process_group
+
+def test_starts_a_process_freezes_it_and_dies():
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(600)"], start_new_session=True
+    )
+    note_process_group(child.pid)
+    os.kill(child.pid, signal.SIGSTOP)
+    with open(PIDFILE, "w") as out:
+        out.write(str(child.pid))
+    os.kill(os.getpid(), signal.SIGKILL)  # no teardown, no atexit: only the runner is left
+"""
+
+
+def test_the_runner_ends_the_groups_a_killed_pytest_left_even_frozen(tmp_path):
+    project = tmp_path / "project"
+    (project / "tests").mkdir(parents=True)
+    (project / "climb").symlink_to(KIT_ROOT / "src" / "climb_kit" / "learner")
+    (project / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\npythonpath = ["."]\n'
+    )
+    (project / "tests" / "conftest.py").write_text(
+        'pytest_plugins = ["climb.pytest_plugin"]\n'
+    )
+    pidfile = tmp_path / "child.pid"
+    (project / "tests" / "test_dies.py").write_text(
+        f"PIDFILE = {str(pidfile)!r}\n" + HANGING_TEST
+    )
+    result = run_pytest(project, ["tests"], timeout=120)
+    assert pidfile.exists(), f"the test never ran:\n{result.output}"
+    child = int(pidfile.read_text())
+    deadline = time.monotonic() + GONE_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(child).status() == psutil.STATUS_ZOMBIE:
+                break
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(child, signal.SIGKILL)
+        pytest.fail(
+            f"pid {child}, started in a group of its own, noted and SIGSTOPped by a test "
+            f"whose pytest was then SIGKILLed, was still there {GONE_SECONDS} s after "
+            "run_pytest returned"
+        )
