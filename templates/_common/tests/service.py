@@ -170,7 +170,7 @@ class ServiceProcess:
             False  # SIGKILL was needed: it did not stop within the grace period
         )
         self.signalled = False  # a signal was sent to it: its ending is not a crash
-        self._said_before = 0  # how much of its stderr came before the current test
+        self._said_before = 0  # the bytes of its stderr from before the current test
         workdir.mkdir(parents=True, exist_ok=True)
         self._logs = Path(tempfile.mkdtemp(prefix="service-", dir=workdir))
 
@@ -330,7 +330,12 @@ class ServiceProcess:
         """For a failing test: this service's traceback if it wrote one during the test, or the
         end of its stderr if it ended on its own; "" when it has nothing to add, or when the
         test's message (`failure`) already shows it."""
-        err = self.output()[1][self._said_before :]
+        try:
+            with open(self._logs / "stderr", "rb") as file:
+                file.seek(self._said_before)
+                err = file.read().decode("utf-8", errors="replace")
+        except OSError:  # its folder is gone: nothing to tell
+            return ""
         code = self.process.poll() if self.process is not None else None
         if code is not None and not self.signalled:
             what = f"exited on its own (code {code})"
@@ -401,7 +406,7 @@ def _without_library_frames(rows: list[str]) -> list[str]:
         else:
             in_library = False
         if hidden:
-            kept.append(f"  ... ({hidden} frames in libraries)")
+            kept.append(f"  ... ({hidden} frame{'s' * (hidden > 1)} in libraries)")
             hidden = 0
         kept.append(row)
     return kept
@@ -427,7 +432,10 @@ class _Witness:
     def test_started(self) -> None:
         for service in list(self.services):
             if service.running:
-                service._said_before = len(service.output()[1])
+                try:
+                    service._said_before = (service._logs / "stderr").stat().st_size
+                except OSError:
+                    self.services.discard(service)
             else:
                 self.services.discard(service)  # it ended in an earlier test
 
