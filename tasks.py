@@ -16,7 +16,11 @@ from climb_kit.layout import KitError, finished_projects
 from climb_kit.render import SAMPLE_LEARNER, new_project, render
 from climb_kit.report import check_line, console, verify_table
 from climb_kit.showcase.tasks import showcase
+from climb_kit.task_help import answer_help_after_any_task
 from climb_kit.verify import verify as verify_template
+
+# `invoke new --help` typed in the kit's root works too, not only `python3 kit.py new --help`.
+answer_help_after_any_task()
 
 # The kit is the folder this file is in (not wherever climb_kit happens to be installed from).
 KIT_ROOT = Path(__file__).resolve().parent

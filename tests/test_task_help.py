@@ -1,7 +1,8 @@
 """`TASK --help` shows TASK's help for every kit task (through kit.py) and every learner task.
 
 Invoke alone reads a `--help` after a task that takes positional arguments as one of them
-(pyinvoke/invoke#982); kit.py runs invoke's program with that fixed (climb_kit.task_help). The
+(pyinvoke/invoke#982); kit.py runs invoke's program with that fixed (climb_kit.task_help), and
+the kit's tasks.py fixes it for plain `invoke` in the kit's root. The
 learner's tasks take no positional arguments, so plain `invoke TASK --help` must work in a render.
 Every option's help says its default, or that it is required.
 """
@@ -79,6 +80,13 @@ def check_help(done, name: str, flags: list[str]) -> None:
 @pytest.mark.parametrize("name", KIT_TASKS)
 def test_kit_py_task_help_shows_every_flag_with_its_default(name):
     done = run_in(KIT_ROOT, sys.executable, "kit.py", name, "--help", timeout=120)
+    check_help(done, name, flags_of(KIT, name))
+
+
+@pytest.mark.parametrize("name", [n for n in KIT_TASKS if KIT[n].positional])
+def test_plain_invoke_in_the_kit_root_answers_task_help_too(name):
+    # A facilitator in the kit's venv types `invoke new --help`, not `python3 kit.py ...`.
+    done = run_in(KIT_ROOT, sys.executable, "-m", "invoke", name, "--help", timeout=120)
     check_help(done, name, flags_of(KIT, name))
 
 

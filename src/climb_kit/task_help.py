@@ -38,20 +38,35 @@ def help_asked_for(words: list[str], tasks: Mapping) -> str | None:
     return None
 
 
+_invokes_own_make_parser = Program._make_parser
+
+
+def _make_parser_reading_help(self: Program) -> Parser:
+    # Invoke makes the task parser only to parse the task words next (parse_tasks), so here
+    # they can still be read as help. It cannot be made twice: making it consumes the tasks'
+    # help texts (invoke's Task.get_arguments pops them).
+    parser = _invokes_own_make_parser(self)
+    asked = help_asked_for(self.core.unparsed, parser.contexts)
+    if asked is not None:
+        # What `--help TASK` sets: invoke then prints TASK's help and stops.
+        self.args.help.value = asked
+        self.core.unparsed = []
+    return parser
+
+
 class KitProgram(Program):
     """Invoke's command line, with `TASK --help` always answered as `--help TASK`."""
 
-    def _make_parser(self) -> Parser:
-        # Invoke makes the task parser only to parse the task words next (parse_tasks), so
-        # here they can still be read as help. It cannot be made twice: making it consumes
-        # the tasks' help texts (invoke's Task.get_arguments pops them).
-        parser = super()._make_parser()
-        asked = help_asked_for(self.core.unparsed, parser.contexts)
-        if asked is not None:
-            # What `--help TASK` sets: invoke then prints TASK's help and stops.
-            self.args.help.value = asked
-            self.core.unparsed = []
-        return parser
+    _make_parser = _make_parser_reading_help
+
+
+def answer_help_after_any_task() -> None:
+    """Give plain `invoke` (typed in the kit's root) the same `TASK --help`.
+
+    Invoke imports tasks.py after reading its own flags and before it parses the task words,
+    so tasks.py calling this in time changes how those words are read, in that process only.
+    """
+    Program._make_parser = _make_parser_reading_help
 
 
 program = KitProgram(
