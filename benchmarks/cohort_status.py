@@ -25,7 +25,7 @@ from climb_kit.cohort.sandbox import probe
 from climb_kit.cohort.status import grade_cohort
 from climb_kit.layout import template_dir
 from climb_kit.learner.stages import load_stages
-from climb_kit.reference import overlay_first_stages
+from climb_kit.reference import overlay_state
 from climb_kit.snapshot import GIT_ENV, snapshot
 
 
@@ -49,10 +49,13 @@ def main() -> int:
         expected = {}
         for index, learner in enumerate(learners):
             reached = index % (ladder + 1)
-            if overlay_first_stages(args.project, into / learner.handle, reached):
+            repo = into / learner.handle
+            if reached:
+                ids = [stage.id for stage in load_stages(repo).stages]
+                overlay_state(args.project, repo, ids, reached)
                 subprocess.run(
                     ["git", "commit", "-qam", "progress"],
-                    cwd=into / learner.handle,
+                    cwd=repo,
                     check=True,
                 )
             expected[learner.handle] = reached

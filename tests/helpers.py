@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from climb_kit.learner.stages import load_stages
+from climb_kit.reference import overlay_state
+
 
 def run_in(project: Path, *args: str, env: dict | None = None, timeout: float = 600):
     """Run a command the way a learner would type it in their project (the kit's tools on PATH)."""
@@ -65,3 +68,11 @@ def tree_snapshot(root: Path) -> dict[str, tuple[int, bytes]]:
             else:
                 found[key] = (path.stat().st_mode & 0o111, path.read_bytes())
     return found
+
+
+def climb(project: str, repo: Path, stages: int) -> None:
+    """A learner's render as it is after `stages` stages: the kit's ladder states 1..stages
+    overlaid (the whole solution for the last stage; nothing for 0)."""
+    overlay_state(
+        project, repo, [stage.id for stage in load_stages(repo).stages], stages
+    )

@@ -14,7 +14,8 @@ from climb_kit.cohort.roster import Learner
 from climb_kit.cohort.sandbox import probe
 from climb_kit.learner.bundle import check_bundle
 from climb_kit.learner.package import build_package
-from climb_kit.reference import overlay_first_stages
+
+from .helpers import climb
 
 pytestmark = pytest.mark.slow
 
@@ -42,7 +43,7 @@ def test_bundles_are_found_or_built_then_verified_into_one_csv(kit_source, tmp_p
     forged.parent.mkdir()
     forged.write_bytes(packed.read_bytes())
     # silent passed two stages but wrote nothing in the journal: packaging refuses.
-    overlay_first_stages("scheduler", into / "silent", 2)
+    climb("scheduler", into / "silent", 2)
     git(into / "silent", "commit", "-qam", "Stages 1 and 2")
 
     results = {c.handle: c for c in collect_cohort(into, out, probe(), jobs=2)}

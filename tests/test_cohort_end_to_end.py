@@ -14,7 +14,8 @@ from climb_kit.cohort.sandbox import probe
 from climb_kit.cohort.status import grade_cohort
 from climb_kit.cohort.update import update_cohort
 from climb_kit.layout import KitError
-from climb_kit.reference import overlay_first_stages
+
+from .helpers import climb
 
 pytestmark = pytest.mark.slow
 
@@ -73,7 +74,8 @@ def test_a_thirty_learner_cohort_from_create_to_update(kit_source, tmp_path):
     for index, learner in enumerate(learners):
         repo = into / learner.handle
         reached = stages_reached(index)
-        if overlay_first_stages("scheduler", repo, reached):
+        if reached:
+            climb("scheduler", repo, reached)
             git(repo, "commit", "-qam", f"Stages 1 to {reached}")
         expected[learner.handle] = reached
     readme = into / CONFLICTED / "README.md"

@@ -24,7 +24,8 @@ from climb_kit.cohort.dashboard import dashboard_html
 from climb_kit.cohort.roster import Learner
 from climb_kit.cohort.sandbox import UID_BASE, Isolation, Limits, probe, run_sandboxed
 from climb_kit.cohort.status import grade_cohort, status_csv
-from climb_kit.reference import overlay_first_stages
+
+from .helpers import climb
 
 pytestmark = pytest.mark.slow
 
@@ -96,7 +97,7 @@ def test_hostile_learners_each_cost_a_limit_entry_and_everyone_else_is_graded(
     create_cohort(
         [Learner(i, n, n) for i, n in enumerate(names)], "scheduler", into, kit_source
     )
-    overlay_first_stages("scheduler", into / "calm", 2)
+    climb("scheduler", into / "calm", 2)
     git(into / "calm", "commit", "-qam", "Stages 1 and 2")
     for handle, code in HOSTILE.items():
         commit_code(into / handle, code, "hostile")
@@ -225,7 +226,7 @@ def test_status_with_fetch_grades_what_the_learner_pushed(
     subprocess.run(
         ["git", "clone", "-q", "-b", "main", str(remote), str(laptop)], check=True
     )
-    overlay_first_stages("scheduler", laptop, 1)
+    climb("scheduler", laptop, 1)
     git(laptop, "commit", "-qam", "Stage 1")
     git(laptop, "push", "-q", "origin", "main")
 
