@@ -111,9 +111,8 @@ def _end_with_the_runner() -> None:
     """Under the runner, have Linux send SIGTERM (see above) when the runner dies, even by
     SIGKILL (an IDE's stop button, the OOM killer): pytest runs in a session of its own, which
     would otherwise run on to its end with no one reading it."""
-    runner = os.environ.pop(
-        RUNNER_ENV, ""
-    )  # popped: not for the processes the tests start
+    # Popped: the processes the tests start are not the runner's pytest.
+    runner = os.environ.pop(RUNNER_ENV, "")
     if not runner.isdigit() or not sys.platform.startswith("linux"):
         return
     pr_set_pdeathsig = 1  # <sys/prctl.h>
