@@ -10,14 +10,14 @@ from pathlib import Path
 
 from invoke import Collection, Exit, task
 
-from climb_kit.checksums import write_checksums
 from climb_kit.cohort.tasks import cohort
+from climb_kit.contributor.checksums import write_checksums
+from climb_kit.contributor.verify import verify as verify_template
 from climb_kit.layout import KitError, finished_projects
 from climb_kit.render import SAMPLE_LEARNER, new_project, render
 from climb_kit.report import check_line, console, verify_table
 from climb_kit.showcase.tasks import showcase
 from climb_kit.task_help import answer_help_after_any_task
-from climb_kit.verify import verify as verify_template
 
 # `invoke new --help` typed in the kit's root works too, not only `python3 kit.py new --help`.
 answer_help_after_any_task()
@@ -160,7 +160,7 @@ def bench(c, project="scheduler", sizes=None):
     """Benchmark a project's reference solution with the project's own benchmark."""
     import tempfile
 
-    from climb_kit.reference import solved_render
+    from climb_kit.contributor.reference import solved_render
 
     with tempfile.TemporaryDirectory(prefix="climb-bench-") as scratch:
         try:
@@ -216,7 +216,7 @@ def checksums(c, project):
 )
 def template_new(c, name, title):
     """Scaffold templates/NAME and reference/NAME with two example stages that verify."""
-    from climb_kit.scaffold import new_template
+    from climb_kit.contributor.scaffold import new_template
 
     try:
         made = new_template(name, title, KIT_ROOT)
@@ -252,7 +252,7 @@ def mutation(c, project, max_children=None, show=20):
     """Measure a project's test strength: mutation testing of its reference with mutmut."""
     import tempfile
 
-    from climb_kit.mutation import mutation_test
+    from climb_kit.contributor.mutation import mutation_test
 
     project = _one_project(project)
     with tempfile.TemporaryDirectory(prefix="climb-mutation-") as scratch:
@@ -294,7 +294,7 @@ def flakes(c, project, runs=50):
 
     from rich.progress import Progress
 
-    from climb_kit.flakes import hunt_flakes
+    from climb_kit.contributor.flakes import hunt_flakes
 
     project = _one_project(project)
     if int(runs) < 1:

@@ -23,9 +23,9 @@ from climb_kit.cohort.create import create_cohort
 from climb_kit.cohort.roster import Learner
 from climb_kit.cohort.sandbox import probe
 from climb_kit.cohort.status import grade_cohort
+from climb_kit.contributor.reference import overlay_state
 from climb_kit.layout import template_dir
 from climb_kit.learner.stages import load_stages
-from climb_kit.reference import overlay_state
 from climb_kit.snapshot import GIT_ENV, snapshot
 
 

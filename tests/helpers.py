@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from climb_kit.contributor.reference import overlay_state
 from climb_kit.learner.stages import load_stages
-from climb_kit.reference import overlay_state
 
 
 def run_in(project: Path, *args: str, env: dict | None = None, timeout: float = 600):

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from climb_kit.contributor.reference import overlay_solution
 from climb_kit.layout import finished_projects
-from climb_kit.reference import overlay_solution
 from tests.helpers import run_in
 from tests.test_package import commit_all, git, output, write_journal
 

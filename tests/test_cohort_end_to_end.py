@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from climb_kit.checksums import write_checksums
 from climb_kit.cohort.create import create_cohort
 from climb_kit.cohort.roster import parse_roster
 from climb_kit.cohort.sandbox import probe
 from climb_kit.cohort.status import grade_cohort
 from climb_kit.cohort.update import update_cohort
+from climb_kit.contributor.checksums import write_checksums
 from climb_kit.layout import KitError
 
 from .helpers import climb

@@ -27,9 +27,9 @@ from pathlib import Path
 import psutil
 import pytest
 
+from climb_kit.contributor.reference import overlay_solution
 from climb_kit.layout import KIT_ROOT
 from climb_kit.learner.runner import run_pytest
-from climb_kit.reference import overlay_solution
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="reads processes from /proc"

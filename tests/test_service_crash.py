@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from climb_kit.contributor.reference import overlay_state
 from climb_kit.learner.stages import load_stages
-from climb_kit.reference import overlay_state
 
 from .helpers import run_in
 

@@ -10,7 +10,7 @@ import shutil
 import pytest
 import yaml
 
-from climb_kit.checksums import stale_checksums, write_checksums
+from climb_kit.contributor.checksums import stale_checksums, write_checksums
 from climb_kit.layout import (
     COMMON_LINKS,
     KIT_ROOT,

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from climb_kit.checksums import write_checksums
+from climb_kit.contributor.checksums import write_checksums
 from climb_kit.learner.ownership import SHARED_FILES, is_learner_path
 from climb_kit.render import render
 from climb_kit.snapshot import git

@@ -7,11 +7,11 @@ import shutil
 import pytest
 import yaml
 
-from climb_kit import consistency
+from climb_kit.contributor import consistency
+from climb_kit.contributor.verify import Verifier, verify
 from climb_kit.layout import KIT_ROOT, finished_projects, reference_dir
 from climb_kit.learner.runner import run_pytest
 from climb_kit.learner.stages import load_stages
-from climb_kit.verify import Verifier, verify
 
 SOLUTION = reference_dir("scheduler") / "solution"
 

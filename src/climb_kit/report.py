@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from .verify import Check
+from .contributor.verify import Check
 
 console = Console(highlight=False)
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import yaml
 
+from ..layout import KIT_ROOT, package_name, template_dir
+from ..learner.integrity import CHECKSUMS, format_checksums, sha256_of
+from ..learner.ownership import SHARED_FILES, is_learner_path
+from ..learner.stages import STAGE_HINTS
 from .hint_source import stale_hints, write_hints
-from .layout import KIT_ROOT, package_name, template_dir
-from .learner.integrity import CHECKSUMS, format_checksums, sha256_of
-from .learner.ownership import SHARED_FILES, is_learner_path
-from .learner.stages import STAGE_HINTS
 
 TEMPLATE_SUFFIX = ".jinja"
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .learner.runner import TestRecord
-from .learner.stages import StageFile
+from ..learner.runner import TestRecord
+from ..learner.stages import StageFile
 
 README_HEADING = re.compile(r"^### Stage (\d+) · (.+) \(`([a-z0-9-]+)`\)$", re.M)
 JOURNAL_HEADING = re.compile(r"^## Stage (\d+) · (.+) \(`([a-z0-9-]+)`\)$", re.M)

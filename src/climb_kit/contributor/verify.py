@@ -27,11 +27,13 @@ from pathlib import Path
 
 import yaml
 
+from ..layout import KIT_ROOT, KitError, package_name, reference_dir
+from ..learner.runner import RunResult, run_pytest
+from ..learner.stages import StageFileError, load_stages
+from ..render import render
+from ..snapshot import GIT_ENV, git, snapshot
 from . import consistency
 from .checksums import stale_checksums
-from .layout import KIT_ROOT, KitError, package_name, reference_dir
-from .learner.runner import RunResult, run_pytest
-from .learner.stages import StageFileError, load_stages
 from .mutants import MutantError, apply_mutant, load_mutants
 from .reference import (
     FROM_SOLUTION,
@@ -40,8 +42,6 @@ from .reference import (
     overlay_state,
     unknown_state_folders,
 )
-from .render import render
-from .snapshot import GIT_ENV, git, snapshot
 
 AWKWARD_ANSWERS = {
     # Non-ASCII, quotes and an apostrophe in the name; a handle of GitHub's maximum length.

@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .layout import KIT_ROOT
-from .learner.runner import run_pytest
+from ..layout import KIT_ROOT
+from ..learner.runner import run_pytest
 from .reference import solved_render
 
 

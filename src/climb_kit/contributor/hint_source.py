@@ -14,8 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from .layout import KIT_ROOT, KitError, reference_dir, template_dir
-from .learner.stages import (
+from ..layout import KIT_ROOT, KitError, reference_dir, template_dir
+from ..learner.stages import (
     HINTS_HEADER,
     STAGE_FILE,
     STAGE_HINTS,

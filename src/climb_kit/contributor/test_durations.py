@@ -1,8 +1,8 @@
 """A pytest plugin that writes how long each test took, by node id, to $CLIMB_TEST_DURATIONS (JSON).
 
-mutmut sets each mutant's timeout from the durations of its tests; `climb_kit.mutation` uses this
+mutmut sets each mutant's timeout from the durations of its tests; `climb_kit.contributor.mutation` uses this
 when mutmut could not time the tests itself (see `write_stats_without_hits`). Load it with
-`pytest -p climb_kit.test_durations`.
+`pytest -p climb_kit.contributor.test_durations`.
 """
 
 from __future__ import annotations

@@ -29,8 +29,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .layout import KIT_ROOT, KitError, package_name, template_dir
-from .learner.stages import load_stages
+from ..layout import KIT_ROOT, KitError, package_name, template_dir
+from ..learner.stages import load_stages
 from .reference import solved_render
 
 CAUGHT = {"killed", "timeout", "caught by type check"}
@@ -141,7 +141,14 @@ def write_stats_without_hits(project_dir: Path, env: dict[str, str]) -> None:
             hashes[function] = data["hash_by_function_name"].get(short, "")
     timings = mutated / "test-durations.json"
     subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "climb_kit.test_durations"],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "climb_kit.contributor.test_durations",
+        ],
         cwd=mutated,
         env={**env, "MUTANT_UNDER_TEST": "", "CLIMB_TEST_DURATIONS": str(timings)},
         capture_output=True,

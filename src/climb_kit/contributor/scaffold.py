@@ -18,8 +18,7 @@ from pathlib import Path
 
 from copier import run_copy
 
-from .checksums import write_checksums
-from .layout import (
+from ..layout import (
     COMMON,
     COMMON_LINKS,
     KIT_ROOT,
@@ -31,6 +30,7 @@ from .layout import (
     reference_dir,
     template_dir,
 )
+from .checksums import write_checksums
 
 SCAFFOLD = "scaffold"
 KEBAB_CASE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")

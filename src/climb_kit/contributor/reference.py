@@ -5,9 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from .layout import KIT_ROOT, KitError, reference_dir
-from .render import render
-from .snapshot import snapshot
+from ..layout import KIT_ROOT, KitError, reference_dir
+from ..render import render
+from ..snapshot import snapshot
 
 
 def overlay_solution(project: str, render_dir: Path, kit_root: Path = KIT_ROOT) -> Path:
