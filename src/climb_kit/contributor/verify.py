@@ -447,12 +447,11 @@ class Verifier:
 
 
 def first_said(failure: str) -> str:
-    """The line of a pytest failure that says what went wrong (its first `E` line)."""
-    lines = [line.strip() for line in failure.splitlines() if line.strip()]
-    said = next((line[1:].strip() for line in lines if line.startswith("E ")), None)
-    if said is None:
-        said = next((ln for ln in reversed(lines) if set(ln) - set("^~ ")), "")
-    return said[:200]
+    """The line of a failure that says what went wrong: the learner's box starts with the
+    test's own message (pytest_plugin.failure_text)."""
+    return next((line.strip() for line in failure.splitlines() if line.strip()), "")[
+        :200
+    ]
 
 
 def verify(
