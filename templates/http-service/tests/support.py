@@ -5,12 +5,14 @@
 - `Api` sends one request on a fresh connection with http.client and returns a `Reply`;
   `raw_request` sends exact bytes on a socket, for what a polite client would never send.
 - `expect_status` and `expect_error` fail with what was sent, what came back and what was
-  expected, plus the end of the service's output when it answered 5xx.
+  expected, plus the end of the service's output when it answered 5xx; `expect_location`
+  checks a Location header the way a client follows it.
 """
 
 import http.client
 import json
 import socket
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -166,6 +168,26 @@ class Api:
 def expect_status(reply: Reply, status: int, rule: str) -> None:
     assert reply.status == status, (
         f"{reply.describe()}\n  expected: {status}\n  rule: {rule}"
+    )
+
+
+def expect_location(api: Api, reply: Reply, path: str, target: str, rule: str) -> None:
+    """`Location` names `target` (a path of the service, like "/links/abc", or an absolute URL).
+    Any URI reference passes (RFC 9110), relative or absolute, when resolved against the URL of
+    the request to `path` it gives the target's URL: what a client following it does."""
+    request_url = api.service.url + path
+    wanted = urllib.parse.urljoin(request_url, target)
+    location = reply.header("Location")
+    resolved = None if location is None else urllib.parse.urljoin(request_url, location)
+    got = (
+        "no Location header"
+        if location is None
+        else f"Location: {location} (resolves to {resolved})"
+    )
+    assert resolved == wanted, (
+        f"{reply.describe()}\n  got: {got}\n  expected: a Location that resolves to "
+        f"{wanted} against the request's URL {request_url} (relative, like {target}, or "
+        f"absolute)\n  rule: {rule}"
     )
 
 

@@ -4,6 +4,7 @@ one error format.
 A path the service does not have is 404 not_found. A path it has, asked with a method it does
 not support, is 405 method_not_allowed with an `Allow` header listing every method that path
 does support (HTTP requires it). Both answers are JSON: {"error": {"code", "message"}}.
+Paths match exactly: `/health/` is not `/health` but an unknown path, so 404 (never a redirect).
 """
 
 import pytest
@@ -45,6 +46,32 @@ def api(tmp_path_factory):
 def test_an_unknown_path_is_404_in_the_error_format(api, method, path):
     reply = api.request(method, path)
     expect_error(reply, 404, f"{path} is not a path of the contract (openapi.yaml)")
+
+
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("GET", "/health/"),
+        ("GET", "/ready/"),
+        ("POST", "/keys/"),
+        ("GET", "/links/some-slug/"),
+        ("GET", "/r/some-slug/"),
+        ("GET", "/metrics/"),
+    ],
+)
+def test_a_trailing_slash_makes_an_unknown_path_404_not_a_redirect(api, method, path):
+    reply = api.request(method, path)
+    assert not 300 <= reply.status < 400, (
+        f"{reply.describe()}\n  expected: 404 not_found, not a redirect\n  rule: paths match "
+        f"exactly, so {path} is not {path.rstrip('/')} but a path the contract does not have. "
+        "Many frameworks redirect to the path without the slash unless told not to: find "
+        "your router's setting for it (`invoke hint` names Starlette's)"
+    )
+    expect_error(
+        reply,
+        404,
+        f"paths match exactly: {path} is not a path of the contract (openapi.yaml)",
+    )
 
 
 @pytest.mark.parametrize("path", PATHS)

@@ -1,7 +1,9 @@
 """Stage 3 (resources): API keys and links as JSON resources, validated at the door.
 
 POST /keys {"owner"} and POST /links {"url", "slug"?} create resources: 201 Created, the new
-resource in the body and its address in `Location`. A body that is not JSON is 400
+resource in the body and its address in `Location` (relative or absolute: resolved against the
+request's URL it names the resource). A slug is 3 to 32 of a-z, 0-9 and -, also one the service
+picks. A body that is not JSON is 400
 malformed_json; JSON of the wrong shape is 422 invalid_body with `fields` naming each bad field.
 GET /links/{slug} shows a link, GET /r/{slug} redirects (307) and counts a click, DELETE removes.
 Every request here carries a valid key (`Authorization: Bearer <key>`); what happens without
@@ -13,7 +15,7 @@ import re
 
 import pytest
 
-from tests.support import expect_error, expect_status, running
+from tests.support import expect_error, expect_location, expect_status, running
 
 pytestmark = pytest.mark.stage("resources")
 
@@ -42,9 +44,12 @@ def test_post_keys_creates_a_key_with_its_location(api):
         and isinstance(body.get("key"), str)
         and body["key"]
     ), f"{reply.describe()}\n  expected: " + '{"id": ..., "owner": "grace", "key": ...}'
-    assert reply.header("Location") == f"/keys/{body['id']}", (
-        f"{reply.describe()}\n  expected: Location: /keys/{body['id']}\n  rule: a 201 says "
-        "where the new resource lives"
+    expect_location(
+        api,
+        reply,
+        "/keys",
+        f"/keys/{body['id']}",
+        "a 201 says where the new resource lives",
     )
 
 
@@ -60,9 +65,8 @@ def test_post_links_creates_a_link_and_get_shows_it(api, key):
         "clicks": 0,
     }
     assert reply.json() == expected, f"{reply.describe()}\n  expected: {expected}"
-    assert reply.header("Location") == "/links/ex-1", (
-        f"{reply.describe()}\n  expected: Location: /links/ex-1\n  rule: a 201 says where "
-        "the new resource lives"
+    expect_location(
+        api, reply, "/links", "/links/ex-1", "a 201 says where the new resource lives"
     )
     shown = api.request("GET", "/links/ex-1")
     expect_status(shown, 200, "GET on the Location of a new link shows it")
@@ -74,10 +78,16 @@ def test_without_a_slug_the_service_picks_one(api, key):
     expect_status(reply, 201, "POST /links without a slug picks one")
     slug = reply.json().get("slug")
     assert isinstance(slug, str) and SLUG.fullmatch(slug), (
-        f"{reply.describe()}\n  expected: a slug of 3 to 32 of a-z, 0-9 and -"
+        f"{reply.describe()}\n  got the slug: {slug!r}\n  expected: a slug of 3 to 32 "
+        "characters, each one of a-z, 0-9 and -\n  rule: a slug the service picks has the "
+        "same form as one a client may choose (openapi.yaml, Link.slug): no capitals, no _"
     )
-    assert reply.header("Location") == f"/links/{slug}", (
-        f"{reply.describe()}\n  expected: Location: /links/{slug}"
+    expect_location(
+        api,
+        reply,
+        "/links",
+        f"/links/{slug}",
+        "a 201 says where the new resource lives",
     )
     second = api.request("POST", "/links", {"url": "http://example.org/"}, key=key)
     expect_status(second, 201, "the same URL may be shortened twice")
@@ -189,8 +199,12 @@ def test_following_a_link_redirects_and_counts_clicks(api, key):
         expect_status(
             reply, 307, "GET /r/{slug} redirects (307: each visit asks again)"
         )
-        assert reply.header("Location") == "https://example.com/target", (
-            f"{reply.describe()}\n  expected: Location: https://example.com/target"
+        expect_location(
+            api,
+            reply,
+            "/r/follow-me",
+            "https://example.com/target",
+            "a redirect's Location is the link's URL",
         )
         shown = api.request("GET", "/links/follow-me").json()
         assert shown.get("clicks") == clicks, (

@@ -119,7 +119,8 @@ class Store:
         )
 
     def create_link(self, url: str, slug: str | None, key: Key) -> Link:
-        """Store a new link owned by `key`; pick a free random slug when `slug` is None.
+        """Store a new link owned by `key`; pick a free random slug when `slug` is None (of
+        the form a client may choose: 3 to 32 of a-z, 0-9 and -, SLUG_ALPHABET here).
         Raises SlugTaken when the slug asked for is in use."""
         raise NotImplementedError(
             "Stage 3 (resources): insert a link; SlugTaken when the slug is in use"

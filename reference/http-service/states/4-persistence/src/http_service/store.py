@@ -139,7 +139,8 @@ class Store:
         return Key(*row) if row else None
 
     def create_link(self, url: str, slug: str | None, key: Key) -> Link:
-        """Store a new link owned by `key`; pick a free random slug when `slug` is None.
+        """Store a new link owned by `key`; pick a free random slug when `slug` is None (of
+        the form a client may choose: 3 to 32 of a-z, 0-9 and -, SLUG_ALPHABET here).
         Raises SlugTaken when the slug asked for is in use."""
         while True:
             chosen = slug or "".join(secrets.choice(SLUG_ALPHABET) for _ in range(7))

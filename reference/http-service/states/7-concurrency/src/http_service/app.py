@@ -59,6 +59,9 @@ def create_app(data_dir: Path) -> Starlette:
         },
         lifespan=lifespan,
     )
+    # Paths match exactly: /health/ is another path, so 404, not Starlette's default 307
+    # redirect to /health.
+    app.router.redirect_slashes = False
     app.state.store = None
     return app
 
