@@ -1,7 +1,8 @@
 """Stage 1 (protocol): the handshake, and what the server does with frames it cannot use.
 
-The server answers plain HTTP on /health and /ready, takes WebSocket connections on /ws, and
-refuses other paths. A text frame that is not JSON, not a command, or a command with bad fields
+The server answers plain HTTP on /health and /ready, takes WebSocket connections on /ws (a
+plain GET /ws gets 426), and refuses other paths; on SIGTERM it closes every connection with
+1001. A text frame that is not JSON, not a command, or a command with bad fields
 gets an error event and the connection stays usable; a binary frame, text that is not UTF-8 or
 a frame over 64 KiB gets a close code (PROTOCOL.md lists them). Whatever one client sends, the
 server goes on serving the next one.
@@ -9,12 +10,13 @@ server goes on serving the next one.
 
 import http.client
 import json
+import signal
 
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from tests.support import WAIT, Peer, brief, play, start
+from tests.support import WAIT, Peer, brief, play, running, start
 
 pytestmark = pytest.mark.stage("protocol")
 
@@ -96,6 +98,17 @@ def test_other_paths_get_404_with_an_error_body(server):
     )
 
 
+def test_a_plain_http_get_on_ws_gets_426(server):
+    status, data, _ = http_get(server, "/ws")
+    assert status == 426, (
+        f"GET /ws over plain HTTP (no WebSocket handshake)\n  got: {status} "
+        f"{data[:200]!r}\n  expected: 426 Upgrade Required\n"
+        "  rule: PROTOCOL.md: /ws takes WebSocket connections only; a request without the "
+        "handshake is told to upgrade (most WebSocket libraries answer this themselves "
+        "when you let the request through to the handshake)"
+    )
+
+
 def test_websocket_clients_connect_on_ws_and_nowhere_else(server):
     async def scenario(server):
         peer = await Peer.open(server, "ada")
@@ -134,6 +147,11 @@ BAD_TEXT = [
         "bad_room",
     ),
     ("no room", '{"type": "join", "nick": "ada"}', "bad_room"),
+    # A room or nick of the wrong kind is a bad name, not a bad message (PROTOCOL.md).
+    ("room a number", '{"type": "join", "room": 5, "nick": "ada"}', "bad_room"),
+    ("room a list", '{"type": "say", "room": ["lobby"], "text": "hi"}', "bad_room"),
+    ("room null", '{"type": "leave", "room": null}', "bad_room"),
+    ("nick a number", '{"type": "join", "room": "lobby", "nick": 7}', "bad_nick"),
     (
         "nick too long",
         '{"type": "join", "room": "lobby", "nick": "' + "a" * 33 + '"}',
@@ -250,3 +268,22 @@ def test_frames_the_protocol_does_not_allow_get_a_close_code(
         await still_serving(server)
 
     play(scenario(server))
+
+
+def test_shutting_down_closes_every_connection_with_1001(tmp_path):
+    async def scenario(server):
+        ada = await Peer.open(server, "ada")
+        await ada.send({"type": "ping"})
+        await ada.expect("pong")
+        ada.sent.append("<the test sends SIGTERM to the server>")
+        server.send_signal(signal.SIGTERM)
+        code = await ada.closed(waiting_for="a close with code 1001 after SIGTERM")
+        assert code == 1001, (
+            f"the server got SIGTERM while ada was connected\n  got: close code {code}\n"
+            "  expected: 1001 (going away)\n"
+            "  rule: PROTOCOL.md: on SIGTERM or SIGINT the server closes every connection "
+            "with 1001, so clients know to reconnect, rather than dropping them"
+        )
+
+    with running(tmp_path) as server:
+        play(scenario(server))

@@ -163,6 +163,34 @@ def test_joining_a_room_twice_is_an_error(tmp_path):
         play(scenario(server))
 
 
+# Each frame is wrong twice: a bad field, and a room the client is not in (or already in).
+CHECKED_BEFORE_CARRIED_OUT = [
+    ({"type": "say", "room": "red", "text": ""}, "bad_message"),
+    ({"type": "say", "room": "red", "text": "x" * 4097}, "bad_message"),
+    ({"type": "history", "room": "red", "limit": 0}, "bad_message"),
+    ({"type": "join", "room": "lobby", "nick": "no spaces"}, "bad_nick"),
+]
+
+
+def test_a_bad_field_is_reported_before_the_room_is_looked_at(tmp_path):
+    async def scenario(server):
+        ada = await Peer.open(server, "ada")
+        await ada.join("lobby", "ada")
+        for frame, code in CHECKED_BEFORE_CARRIED_OUT:
+            await ada.send(frame)
+            await ada.expect(
+                "error",
+                code=code,
+                rule="a frame is checked whole before it is carried out: a bad field "
+                f'("{code}") wins over not_in_room and already_joined (PROTOCOL.md, '
+                '"Which error")',
+            )
+        await ada.close()
+
+    with running(tmp_path) as server:
+        play(scenario(server))
+
+
 def test_names_and_texts_at_the_limits_are_accepted(tmp_path):
     async def scenario(server):
         peer = await Peer.open(server, "ada")

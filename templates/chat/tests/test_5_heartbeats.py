@@ -3,7 +3,8 @@
 The tests start your server with small values of --ping-interval, --ping-timeout and
 --idle-timeout. A client whose network stack stops answering pings is dropped (the room sees
 it leave); one that answers pings but sends nothing is closed with 4002 after the idle timeout;
-one that keeps sending stays, however long it stays.
+one that keeps sending text frames stays, however long it stays. WebSocket control frames
+(pings, pongs) keep a connection alive but do not make it active.
 """
 
 import asyncio
@@ -29,26 +30,34 @@ def test_a_client_that_sends_nothing_is_closed_as_idle(tmp_path):
         assert code == CLOSE_IDLE, (
             f"a client that sent nothing for the idle timeout\n  got: close code {code}\n"
             f"  expected: {CLOSE_IDLE} (idle)\n"
-            "  rule: idle clients are closed with 4002, so they know why"
+            "  rule: idle clients are closed with 4002, so they know why; answering the "
+            "server's heartbeat pings (the client's library does it) is not activity"
         )
 
     with running(tmp_path, "--idle-timeout", "1", *QUICK_PINGS) as server:
         play(scenario(server))
 
 
-def test_any_frame_counts_as_activity(tmp_path):
+def test_any_text_frame_counts_as_activity(tmp_path):
     async def scenario(server):
         busy = await Peer.open(server, "busy")
         loop = asyncio.get_running_loop()
         started = loop.time()
         pings = 0
-        # One and a half idle timeouts long, a ping every eighth of one: it must stay.
+        # One and a half idle timeouts long, a frame every eighth of one: it must stay.
+        # Every other frame is garbage: a frame answered with an error counts too.
         while loop.time() - started < 3.0:
-            await busy.send({"type": "ping"})
+            if pings % 2:
+                await busy.send("not JSON")
+                answer = ("error", {"code": "bad_json"})
+            else:
+                await busy.send({"type": "ping"})
+                answer = ("pong", {})
             await busy.expect(
-                "pong",
-                rule="a client that sends something every 0.25 s is not idle: the idle "
-                "timeout starts again after every frame",
+                answer[0],
+                rule="a client that sends a text frame every 0.25 s is not idle: the idle "
+                "timeout starts again after every text frame, a command or not",
+                **answer[1],
             )
             pings += 1
             await asyncio.sleep(
@@ -61,6 +70,40 @@ def test_any_frame_counts_as_activity(tmp_path):
         )
 
     with running(tmp_path, "--idle-timeout", "2", *QUICK_PINGS) as server:
+        play(scenario(server))
+
+
+def test_websocket_ping_frames_alone_do_not_count_as_activity(tmp_path):
+    async def scenario(server):
+        pinger = await Peer.open(server, "pinger")
+        await pinger.send({"type": "ping"})
+        await pinger.expect("pong")
+        pinger.sent.append("<a WebSocket ping frame every 0.2 s from here on>")
+
+        async def keep_pinging():
+            while True:
+                await pinger.websocket.ping()  # a control frame, not a message
+                await asyncio.sleep(0.2)
+
+        pinging = asyncio.create_task(keep_pinging())
+        try:
+            code = await pinger.closed(
+                seconds=6,
+                waiting_for="a close after --idle-timeout 1 with only WebSocket pings "
+                "sent; the idle timeout counts text frames only",
+            )
+        finally:
+            pinging.cancel()
+            await asyncio.gather(pinging, return_exceptions=True)
+        assert code == CLOSE_IDLE, (
+            "a client that sent only WebSocket ping frames (its library's, answered by "
+            f"yours) for the idle timeout\n  got: close code {code}\n"
+            f"  expected: {CLOSE_IDLE} (idle)\n"
+            "  rule: control frames (ping, pong) prove the connection is alive, not that "
+            "anyone uses it: only text frames reset the idle timeout"
+        )
+
+    with running(tmp_path, "--idle-timeout", "1", *QUICK_PINGS) as server:
         play(scenario(server))
 
 

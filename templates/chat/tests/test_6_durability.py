@@ -4,7 +4,8 @@ Each test talks to the server, stops it (SIGTERM: a clean stop; SIGKILL: a crash
 to clean up) and starts it again on the same --data folder and port. Every message a sender
 saw acknowledged (its own copy came back with an id) must still be there, ids go on where
 they were, and a client that rejoins with "after": the last id it saw gets exactly what it
-missed: nothing lost, nothing twice.
+missed: nothing lost, nothing twice. One test cuts the last line of a room's file short, as a
+crash in the middle of a write does, and checks that the next message still survives.
 """
 
 import signal
@@ -127,6 +128,80 @@ def test_a_client_that_reconnects_gets_exactly_what_it_missed(tmp_path, how):
         last_seen, acknowledged = play(before())
         servers.append(restart(servers[0], how, tmp_path))
         play(after(last_seen, acknowledged))
+    finally:
+        for server in servers:
+            server.stop()
+
+
+# What SIGKILL in the middle of a write leaves: the start of message 4, no newline.
+TORN_TAIL = (
+    '{"type": "message", "room": "lobby", "id": 4, "nick": "ada", "text": "cut sh'
+)
+
+
+def test_a_message_written_after_a_torn_last_line_survives_the_next_restart(tmp_path):
+    servers = [start(tmp_path)]
+
+    async def before():
+        ada = await Peer.open(servers[0], "ada")
+        await ada.join("lobby", "ada")
+        for n in range(1, 4):
+            await ada.say("lobby", f"kept {n}")
+            await ada.expect("message", text=f"kept {n}")
+        await ada.close()
+
+    async def after_the_crash():
+        bob = await Peer.open(servers[1], "bob")
+        joined = await bob.join("lobby", "bob")
+        assert ids(joined.get("history", [])) == [1, 2, 3], (
+            f"bob joins after a crash cut the last line of {room_file.name} short\n"
+            f"  got: {brief(joined)}\n  expected: history ids 1 to 3\n"
+            "  rule: a last line with no newline is a message the crash cut short (it was "
+            "never acknowledged): skip it"
+        )
+        await bob.say("lobby", "after the crash")
+        got = await bob.expect("message", text="after the crash")
+        await bob.close()
+        return got
+
+    async def after_the_next_restart(acknowledged):
+        cy = await Peer.open(servers[2], "cy")
+        joined = await cy.join("lobby", "cy")
+        history = joined.get("history", [])
+        assert [(m.get("id"), m.get("text")) for m in history] == [
+            (1, "kept 1"),
+            (2, "kept 2"),
+            (3, "kept 3"),
+            (acknowledged["id"], "after the crash"),
+        ], (
+            "a crash left a torn last line; then 'after the crash' was said and "
+            "acknowledged; then the server restarted\n"
+            f"  got history: {[(m.get('id'), m.get('text')) for m in history]}\n"
+            f"  expected: ids 1 to 3, then {acknowledged['id']} 'after the crash'\n"
+            f"  the file now ends with: {room_file.read_bytes()[-300:]!r}\n"
+            "  rule: the next message after a torn line starts on a line of its own; "
+            "appended straight after the torn bytes it is glued to them, and that line "
+            "does not parse at the next start"
+        )
+        await cy.close()
+
+    try:
+        play(before())
+        servers[0].stop(signal.SIGKILL)
+        room_file = servers[0].data_dir / "rooms" / "lobby.jsonl"
+        assert room_file.is_file(), (
+            f"after 3 acknowledged messages in lobby, {room_file} does not exist\n"
+            "  rule: each room's history is the file rooms/<room>.jsonl in the --data "
+            "folder, one message event per line (stage goal)"
+        )
+        with open(room_file, "a", encoding="utf-8") as file:
+            file.write(TORN_TAIL)
+        servers.append(
+            start(tmp_path, data_dir=servers[0].data_dir, port=servers[0].port)
+        )
+        acknowledged = play(after_the_crash())
+        servers.append(restart(servers[1], signal.SIGKILL, tmp_path))
+        play(after_the_next_restart(acknowledged))
     finally:
         for server in servers:
             server.stop()

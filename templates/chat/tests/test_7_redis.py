@@ -4,7 +4,8 @@ Each test starts its own `redis-server` on a free port of 127.0.0.1 (persistence
 of your servers with `--redis redis://127.0.0.1:PORT/0`, each on its own data folder. Clients
 on either server share the rooms: the same messages, the same ids, the same order, and the
 same history. Then Redis is stopped, or frozen: every client is told ("redis_unavailable"),
-and each server carries on alone. Nothing crashes, nothing hangs.
+before anything else, and each server carries on alone from its local history, which has the
+messages that came through Redis too. Nothing crashes, nothing hangs.
 """
 
 import asyncio
@@ -25,6 +26,12 @@ from tests.support import (
 )
 
 pytestmark = pytest.mark.stage("redis")
+
+LOCAL_TOO = (
+    "every message a server delivers, those that came through Redis included, also goes "
+    "into its local history; without Redis, ids go on from the newest it has (message 1 "
+    "came through Redis, so the next local message is 2)"
+)
 
 
 @contextmanager
@@ -212,7 +219,10 @@ def test_losing_redis_degrades_to_local_chat_and_never_crashes(tmp_path):
                 text="A alone",
                 rule="without Redis, each server goes on with its own clients",
             )
-            assert got["id"] == 2, f"{peer.name}: {brief(got)}: ids go on locally, 2"
+            assert got["id"] == 2, (
+                f"{peer.name}: 'A alone', the first message on A after Redis stopped\n"
+                f"  got: {brief(got)}\n  expected: id 2\n  rule: {LOCAL_TOO}"
+            )
         await bob.say("lobby", "B alone")
         got = await bob.expect(
             "message",
@@ -254,14 +264,18 @@ def test_a_frozen_redis_is_noticed_within_seconds(tmp_path):
                 code="redis_unavailable",
                 rule="Redis still holds the connection open but never answers: without a "
                 "timeout on each Redis command your server waits forever. Give up after "
-                "2 seconds and treat Redis as gone",
+                "2 seconds and treat Redis as gone. Clients are told first: the error "
+                "comes before the message that found Redis gone",
             )
             got = await peer.expect(
                 "message",
                 text="is anyone there?",
                 rule="the message that found Redis frozen is still delivered, locally",
             )
-            assert got["id"] == 2, f"{peer.name}: {brief(got)}: ids go on locally, 2"
+            assert got["id"] == 2, (
+                f"{peer.name}: 'is anyone there?', said as Redis froze\n"
+                f"  got: {brief(got)}\n  expected: id 2\n  rule: {LOCAL_TOO}"
+            )
         await ada.close()
         await al.close()
 

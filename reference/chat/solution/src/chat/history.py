@@ -3,8 +3,11 @@
 One append-only file per room, `<data>/rooms/<room>.jsonl`, one message event per line. A
 message is written (and flushed to the operating system) before anyone sees it, so a message a
 client saw acknowledged survives SIGTERM and SIGKILL alike; the file is read back when the room
-is first used after a start. A line cut short by a crash is ignored. The newest KEEP messages of
-each room stay in memory for history requests and resumes.
+is first used after a start. A crash can cut the last line short (it has no newline): that
+message was never acknowledged, so it is cut off the file when the file is read, and the next
+message starts on a line of its own instead of being glued to the torn one (which would lose it
+at the next start). The newest KEEP messages of each room stay in memory for history requests
+and resumes.
 """
 
 import json
@@ -32,14 +35,20 @@ class LocalHistory:
             last = 0
             path = self.folder / f"{room}.jsonl"
             if path.exists():
-                with open(path, encoding="utf-8") as file:
-                    for line in file:
-                        try:
-                            event = json.loads(line)
-                        except ValueError:
-                            continue  # the end of a line a crash cut short
-                        messages.append(event)
-                        last = max(last, event["id"])
+                data = path.read_bytes()
+                whole = data[: data.rfind(b"\n") + 1]
+                if len(whole) < len(data):
+                    # A crash cut the last line short. Cut it off, or the next message
+                    # would be appended to it and be lost with it at the next start.
+                    with open(path, "r+b") as file:
+                        file.truncate(len(whole))
+                for line in whole.decode("utf-8", errors="replace").splitlines():
+                    try:
+                        event = json.loads(line)
+                    except ValueError:
+                        continue  # damaged some other way: lose that line, not the room
+                    messages.append(event)
+                    last = max(last, event["id"])
             self._rooms[room] = messages
             self._last[room] = last
         return self._rooms[room]

@@ -3,8 +3,11 @@
 One append-only file per room, `<data>/rooms/<room>.jsonl`, one message event per line. A
 message is written (and flushed to the operating system) before anyone sees it, so a message a
 client saw acknowledged survives SIGTERM and SIGKILL alike; the file is read back when the room
-is first used after a start. A line cut short by a crash is ignored. The newest KEEP messages of
-each room stay in memory for history requests and resumes.
+is first used after a start. A crash can cut the last line short (it has no newline): that
+message was never acknowledged, so it is cut off the file when the file is read, and the next
+message starts on a line of its own instead of being glued to the torn one (which would lose it
+at the next start). The newest KEEP messages of each room stay in memory for history requests
+and resumes.
 """
 
 # Some imports are for the code you write.
