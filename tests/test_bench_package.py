@@ -4,10 +4,14 @@ On a finished project of every template (the reference solution, a written journ
 `invoke bench` at small sizes writes its reports, git ignores them (the rendered .gitignore), and
 `invoke package` then succeeds. A bench rerun keeps what the learner wrote in dataproc's report.md.
 A benchmark's external tool (wrk, nmap) missing is said in one line, as the README promises.
+dataproc's scaling report measures every cell in rounds and shows the spread, its memory is
+each configuration's own (a fresh process, its workers included), and its chart starts at 0.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import shutil
 import subprocess
 import sys
@@ -24,7 +28,7 @@ from tests.test_package import commit_all, git, output, write_journal
 QUICK = {
     "scheduler": (["--sizes", "300,600"], []),
     "portscan": (["--sizes", "300"], []),
-    "dataproc": (["--sizes", "8"], ["report.json", "report.md"]),
+    "dataproc": (["--sizes", "8"], ["report.json", "report.md", "report.png"]),
     "http-service": (["--sizes", "2"], ["report.json"]),
     "chat": (["--sizes", "20"], ["report.json"]),
 }
@@ -111,7 +115,11 @@ def test_a_dataproc_bench_rerun_keeps_the_learners_notes_and_a_report_can_be_han
     again = bench(project, "dataproc")
     text = report.read_text(encoding="utf-8")
     assert text.endswith(NOTES + "\n\n" + mine), text
-    assert text.startswith("# Scaling report\n\n| stage | mode |"), text
+    assert text.startswith("# Scaling report\n\n| stage | mode | workers |"), text
+    assert "| rounds | records/s median | records/s min–max |" in text, text
+    assert "\n## Every run\n\n| stage | mode |" in text, (
+        text
+    )  # the learner's to_markdown
     assert "kept the '## What I see' section of benchmarks/report.md" in output(again)
 
     # A report whose heading the learner removed is kept whole, never overwritten.
@@ -134,3 +142,126 @@ def test_a_dataproc_bench_rerun_keeps_the_learners_notes_and_a_report_can_be_han
     ).stdout
     assert "/benchmarks/report.json" in listing
     assert "/benchmarks/report.md" not in listing, "only what was added on purpose"
+
+
+# --- dataproc's scaling report ----------------------------------------------------------------
+
+
+def dataproc_bench(project: Path, monkeypatch):
+    """benchmarks/bench.py of this dataproc project, imported as a module."""
+    monkeypatch.syspath_prepend(
+        str(project / "benchmarks")
+    )  # its `from arguments import`
+    monkeypatch.delitem(sys.modules, "arguments", raising=False)
+    spec = importlib.util.spec_from_file_location(
+        "dataproc_bench", project / "benchmarks" / "bench.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+def test_the_dataproc_report_repeats_every_cell_and_shows_its_spread(
+    render_of, tmp_path
+):
+    project = finished_project(render_of("dataproc"), "dataproc", tmp_path / "dp")
+    done = invoke(project, "bench", "--sizes", "8")
+    assert done.returncode == 0, output(done)
+    cells = json.loads((project / "benchmarks" / "report.json").read_text())
+    assert len(cells) == 2 * 3 * 3, cells  # 2 stages x 3 modes x workers 1,2,4
+    for cell in cells:
+        assert cell["rounds"] == 3, cell
+        low, mid, high = (
+            cell[f"records_per_second_{name}"] for name in ("min", "median", "max")
+        )
+        assert 0 < low <= mid <= high, cell
+        assert cell["p99_ms_median"] <= cell["p99_ms_max"], cell
+        assert cell["memory_kib_median"] > 0, cell
+    # Rounds interleave: every cell is measured once before any is measured twice.
+    said = output(done).splitlines()
+    rounds = [
+        line.split()[0] for line in said if line.split()[:1] in (["1"], ["2"], ["3"])
+    ]
+    assert rounds == ["1"] * 18 + ["2"] * 18 + ["3"] * 18, output(done)
+
+
+@pytest.mark.slow
+def test_dataproc_memory_is_each_configurations_own_with_its_workers(
+    render_of, tmp_path, monkeypatch
+):
+    project = tmp_path / "dp"
+    shutil.copytree(render_of("dataproc"), project, symlinks=True)
+    overlay_solution("dataproc", project)
+    bench = dataproc_bench(project, monkeypatch)
+    into = tmp_path / "cell.json"
+    alone, alone_kib = bench.measure_in_own_process(("cpu", "threads", 1, 100), 1, into)
+    pool, pool_kib = bench.measure_in_own_process(("cpu", "processes", 2, 100), 1, into)
+    assert alone["row"]["records"] == pool["row"]["records"] == 100
+    # Two workers are two more interpreters: far more than one process's memory.
+    assert pool_kib > 1.5 * alone_kib, (alone_kib, pool_kib)
+
+
+def test_dataproc_chart_starts_at_zero_with_whole_worker_ticks(render_of, monkeypatch):
+    bench = dataproc_bench(render_of("dataproc"), monkeypatch)
+    summaries = [
+        {
+            "stage": stage,
+            "mode": mode,
+            "workers": workers,
+            "records": 400,
+            "rounds": 3,
+            "records_per_second_median": 250.0 + 10 * workers,
+            "records_per_second_min": 240.0 + 10 * workers,
+            "records_per_second_max": 260.0 + 10 * workers,
+        }
+        for stage in ("cpu", "io")
+        for mode in ("threads", "processes", "asyncio")
+        for workers in (1, 2, 4)
+    ]
+    figure = bench.chart(summaries, [1, 2, 4])
+    for axis in figure.axes:
+        assert axis.get_ylim()[0] == 0, axis.get_title()
+        assert list(axis.get_xticks()) == [1, 2, 4], axis.get_title()
+
+
+@pytest.mark.slow
+def test_a_dataproc_bench_stopped_with_ctrl_c_leaves_no_process_behind(
+    render_of, tmp_path
+):
+    import signal
+    import time
+
+    import psutil
+
+    project = tmp_path / "dp"
+    shutil.copytree(render_of("dataproc"), project, symlinks=True)
+    overlay_solution("dataproc", project)
+    bench = subprocess.Popen(
+        [sys.executable, "benchmarks/bench.py", "--sizes", "2000", "--workers", "2"],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    seen: list[psutil.Process] = []
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(seen) < 2:  # a cell and a worker
+            seen = psutil.Process(bench.pid).children(recursive=True)
+            time.sleep(0.05)
+        assert len(seen) >= 2, "no cell with a worker started within 60 s"
+        bench.send_signal(
+            signal.SIGINT
+        )  # the bench only, not its cell: it must end them
+        said, _ = bench.communicate(timeout=30)
+    finally:
+        bench.kill()
+        bench.wait()
+    gone, alive = psutil.wait_procs(seen, timeout=10)
+    for process in alive:
+        process.kill()
+    assert not alive, f"left running: {alive}\n{said}"
+    assert bench.returncode == 130, said
+    assert "interrupted: no report written" in said, said
+    assert "Traceback" not in said, said
