@@ -14,6 +14,7 @@ import io
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tarfile
@@ -23,8 +24,14 @@ from pathlib import Path
 import pytest
 import yaml
 
+from climb_kit.layout import ALL_PROJECTS, reference_dir
 from climb_kit.learner.bundle import MAX_FILE_BYTES, check_bundle, verify_bundle
-from climb_kit.learner.package import Tracked, find_secrets, secret_file_names
+from climb_kit.learner.package import (
+    Tracked,
+    find_secrets,
+    runtime_data,
+    secret_file_names,
+)
 from tests.helpers import run_in
 
 HIGHLIGHT = "Preemption is just a decision point you choose to revisit."
@@ -362,18 +369,176 @@ def test_secret_file_names_spare_examples_and_public_keys():
     assert flagged == {".env", "config/.env.local", "id_rsa", "tls/x.pem"}
 
 
+def files_under(root: Path, folder: str = ".") -> list[Tracked]:
+    return [
+        Tracked(path.relative_to(root).as_posix(), False, path.read_bytes())
+        for path in sorted((root / folder).rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+    ]
+
+
 @pytest.mark.slow
-def test_fresh_renders_raise_no_false_secret_alarms(skeleton_render, solved_render):
-    # The solved render is the skeleton with the reference's src/ on top: together, every file.
-    for root, folder in ((solved_render, "."), (skeleton_render, "src")):
-        files = [
-            Tracked(path.relative_to(root).as_posix(), False, b"")
-            for path in sorted((root / folder).rglob("*"))
-            if path.is_file() and "__pycache__" not in path.parts
-        ]
+@pytest.mark.parametrize("project", ALL_PROJECTS)
+def test_fresh_renders_and_references_raise_no_false_alarms(project, render_of):
+    # http-service is about API keys: its reference makes them, and that is no secret.
+    for root, folder in (
+        (render_of(project), "."),
+        (reference_dir(project) / "solution", "src"),
+    ):
+        files = files_under(root, folder)
         assert files, root
-        assert find_secrets(root, files) == [], root.name
-        assert secret_file_names({f.path for f in files}) == [], root.name
+        assert find_secrets(root, files) == [], root
+        assert secret_file_names({f.path for f in files}) == [], root
+        assert runtime_data(files) == [], root
+
+
+# The value part of each key is built from pieces so the kit's own repository holds no
+# secret-shaped text; in the learner's file each is one plain literal.
+STRIPE_KEY = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dcX9Fq2b"
+KEY_MAKERS = {
+    2: 'secret = "sk_" + secrets.token_urlsafe(32)',
+    3: 'api_key = "sk_%s" % secrets.token_hex(16)',
+    4: 'api_key = "sk_{}".format(secrets.token_hex(16))',
+    5: 'password = "pw_" + generated',
+    6: 'return {"secret": "sk_" + secrets.token_urlsafe(32)}',
+}
+WRITTEN_KEYS = {
+    7: f'API_KEY = "{STRIPE_KEY}"',
+    8: 'secret = "hunter2" + "hunter2"',
+    9: f'AWS_ACCESS_KEY_ID = "{AWS_KEY}"',
+    10: 'password = "tr0ub4dor&3".strip()',
+}
+
+
+def test_code_that_makes_a_key_is_no_secret_but_a_key_written_in_a_file_is(tmp_path):
+    lines = {1: "import secrets", **KEY_MAKERS, **WRITTEN_KEYS}
+    (tmp_path / "keys.py").write_text("\n".join(lines[n] for n in sorted(lines)) + "\n")
+    found = find_secrets(tmp_path, [Tracked("keys.py", False, b"")])
+    flagged = {int(line.split("line ")[1].split(":")[0]) for line in found}
+    assert not flagged & set(KEY_MAKERS), (
+        f"code that makes a key was reported as a secret: {found}"
+    )
+    assert flagged == set(WRITTEN_KEYS), f"every written key is reported: {found}"
+
+
+def test_the_key_maker_filter_reads_python_only(tmp_path):
+    # The same text in a YAML file is a value, not code: the keyword plugin keeps it.
+    (tmp_path / "config.yml").write_text('secret: "sk_" + secrets.token_urlsafe(32)\n')
+    assert find_secrets(tmp_path, [Tracked("config.yml", False, b"")]) == [
+        "config.yml, line 1: Secret Keyword"
+    ]
+
+
+@pytest.mark.slow
+def test_a_key_maker_is_packaged_and_a_written_key_is_refused(learner):
+    keys = learner / "src" / "scheduler" / "keys.py"
+    maker = (
+        '"""Keys."""\n\nimport secrets\n\nsecret = "sk_" + secrets.token_urlsafe(32)\n'
+    )
+    keys.write_text(maker)
+    commit_all(learner, "A key maker")
+    done = invoke(learner, "package")
+    assert done.returncode == 0, output(done)
+    shutil.rmtree(learner / "dist")
+    keys.write_text(maker + f'API_KEY = "{STRIPE_KEY}"\n')
+    commit_all(learner, "A key, written down")
+    text = refused(
+        learner,
+        "look like they hold secrets",
+        "src/scheduler/keys.py, line 6: Secret Keyword",
+        "src/scheduler/keys.py, line 6: Stripe Access Key",
+    )
+    assert "keys.py, line 5" not in text, text
+    assert STRIPE_KEY not in text, "the secret itself is never printed"
+
+
+def sqlite_database(path: Path) -> Path:
+    """A real SQLite database holding a hashed key, as http-service's store writes one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE keys (id TEXT, hash TEXT)")
+        db.execute(
+            "INSERT INTO keys VALUES (?, ?)", ("k1", hashlib.sha256(b"k").hexdigest())
+        )
+    db.close()
+    return path
+
+
+RUNTIME_DATA = {
+    # path: the kind the refusal names
+    "data/links.sqlite3": "in data/",
+    "data/rooms/lobby.jsonl": "in data/",
+    "cache.bin": "an SQLite database",
+    "notes.db": "a database file",
+    "store.sqlite3-wal": "SQLite's write-ahead log",
+    "store.db-journal": "SQLite's rollback journal",
+    "dump.rdb": "a Redis snapshot (RDB)",
+    "appendonlydir/appendonly.aof.1.incr.aof": "a Redis append-only file",
+}
+
+
+def write_runtime_data(project: Path) -> None:
+    for path in RUNTIME_DATA:
+        target = project / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if path.endswith(("sqlite3", ".bin")):
+            sqlite_database(target)
+        elif path.endswith(".rdb"):
+            target.write_bytes(b"REDIS0011\xfa\tredis-ver")
+        else:
+            target.write_text('{"type": "message", "room": "lobby", "text": "hi"}\n')
+
+
+@pytest.mark.slow
+def test_runtime_data_is_refused_naming_each_file_and_kind(learner):
+    write_runtime_data(learner)
+    # .gitignore keeps all but the SQLite file with a name of its own out: force them in.
+    git(learner, "add", "-f", *RUNTIME_DATA)
+    commit_all(learner, "Everything on disk")
+    text = refused(
+        learner,
+        "runtime data",
+        *(f"{path}: {kind}" for path, kind in RUNTIME_DATA.items()),
+        "git rm --cached FILE",
+        "git rm -r --cached data",
+    )
+    assert "secrets" not in text, "a database is refused whole, not scanned for keys"
+
+
+def test_runtime_data_is_known_by_content_name_and_folder():
+    sqlite = b"SQLite format 3\x00" + bytes(84)
+    files = [
+        Tracked("src/app/store.py", False, b'DB_NAME = "links.sqlite3"\n'),
+        Tracked("workloads/sample.csv", False, b"a,b\n"),
+        Tracked("src/data/table.py", False, b"# a data/ folder deeper down is code\n"),
+        Tracked("database.md", False, b"# notes\n"),
+        Tracked("db-wal.txt", False, b"not beside a database\n"),
+        Tracked("blob", False, sqlite),
+        Tracked("Data.DB", False, b""),
+        Tracked("x.SQLITE-shm", False, b""),
+        Tracked("snapshot", False, b"REDIS0009\xfa"),
+    ]
+    assert runtime_data(files) == [
+        "blob: an SQLite database",
+        "Data.DB: a database file",
+        "x.SQLITE-shm: SQLite's shared-memory index",
+        "snapshot: a Redis snapshot (RDB)",
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("project", ["http-service", "chat"])
+def test_the_gitignore_keeps_the_readmes_data_folder_and_databases_out(
+    project, render_of, copy_project
+):
+    # Both READMEs run the service with `--data data`: what it writes must not be committed.
+    learner = copy_project(render_of(project), git_init=True)
+    write_runtime_data(learner)
+    status = git(learner, "status", "--porcelain", "--untracked-files=all")
+    assert status.split() == ["??", "cache.bin"], (
+        "only the SQLite file with a name of its own shows (package refuses it by its header); "
+        f"git status:\n{status}"
+    )
 
 
 # --- verifying -----------------------------------------------------------------------------

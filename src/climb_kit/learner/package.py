@@ -7,9 +7,27 @@ showcase entry is written beside it, ready for a pull request to the curriculum'
 
 Packaging refuses, with the reason and the fix and without writing anything, when the work tree has
 uncommitted changes (so the tests run on exactly what is packaged), when a file holds merge conflict
-markers, looks like a secret or is too big, or when a passed stage has no journal entry. Template
-files that differ from the template version are not a refusal: the manifest records them
-(`template_files`), so a facilitator sees it.
+markers, is runtime data, looks like a secret or is too big, or when a passed stage has no journal
+entry. Template files that differ from the template version are not a refusal: the manifest records
+them (`template_files`), so a facilitator sees it.
+
+Runtime data is what a project writes while it runs, never the work handed in (it can hold other
+people's data: http-service's links and hashed keys, chat's room history). It is, in every project
+(the rendered .gitignore keeps all of it out of new commits):
+- any file in the top-level `data/` folder, where the READMEs' `--data data` keeps a service's
+  database and history (http-service's `links.sqlite3`, chat's `rooms/<room>.jsonl`);
+- an SQLite database, known by its first 16 bytes (`SQLite format 3` and a zero byte) whatever
+  its name, or by the name `*.sqlite`, `*.sqlite3`, `*.db`, `*.db3`, and SQLite's files beside
+  one (its `-wal`, `-shm` and `-journal`);
+- a Redis dump: an RDB snapshot (`*.rdb`, or a file starting with `REDIS` and its 4-digit
+  version) or an append-only file (`*.aof`, anything in an `appendonlydir/`).
+
+Secrets are found by Yelp's detect-secrets (its default plugins and filters) and by file name
+(`.env`, `id_rsa`, `*.pem` ...). One filter is added (is_generated_value): in a Python file, a
+keyword match (a name like secret, api_key or password given a value) whose string is only part of
+a value computed at run time, such as the prefix in `"sk_" + secrets.token_urlsafe(32)`, is code
+that makes a key, not a key, and is no alarm. A string that is the whole value still is one, and
+every other plugin (AWS, Stripe, high entropy ...) still reads every line.
 
 The same commit always gives the same bytes: entries are sorted, owners, modes and times are fixed
 (every member's mtime and the manifest's `created_at` are HEAD's committer date, never the clock),
@@ -19,6 +37,7 @@ machine's zlib could change the compressed bytes; the manifest's hashes never ch
 
 from __future__ import annotations
 
+import ast
 import gzip
 import hashlib
 import io
@@ -61,6 +80,22 @@ GITHUB_HANDLE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
 SECRET_NAMES = {"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", ".netrc", ".pypirc"}
 SECRET_SUFFIXES = (".pem", ".key", ".p12", ".pfx")
 ENV_EXAMPLES = {".env.example", ".env.sample", ".env.template"}
+# Runtime data (the module's docstring says what and why).
+DATA_FOLDER = "data/"
+SQLITE_HEADER = b"SQLite format 3\x00"
+SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db", ".db3")
+SQLITE_BESIDE = {
+    "-wal": "SQLite's write-ahead log",
+    "-shm": "SQLite's shared-memory index",
+    "-journal": "SQLite's rollback journal",
+}
+REDIS_RDB = re.compile(rb"REDIS[0-9]{4}")
+RUNTIME_DATA_FIX = (
+    "stop tracking each file (`git rm --cached FILE`, or `git rm -r --cached data` for the data "
+    "folder: the files stay on your disk), commit, and package again. The project's .gitignore "
+    "already keeps data/, database files and Redis dumps out of new commits. Sample data you "
+    "mean to hand in goes in as text (CSV, SQL, JSON lines) outside data/."
+)
 SECRET_FIX = (
     "remove the secret from the file (or stop tracking the file: `git rm --cached FILE` and add "
     "it to .gitignore), rotate the secret if it was real, commit, and package again. A false "
@@ -420,7 +455,19 @@ def _refuse_bad_files(root: Path, files: list[Tracked]) -> None:
                 ">>>>>>> lines), commit, and package again",
             )
         )
-    if secrets := secret_file_names(paths) + find_secrets(root, files):
+    data = runtime_data(files)
+    if data:
+        reasons.append(
+            Reason(
+                "these files are runtime data your project wrote while it ran, not your work",
+                tuple(data),
+                RUNTIME_DATA_FIX,
+            )
+        )
+    # Runtime data is refused whole: scanning a database for secrets would only add noise.
+    flagged = {line.split(":", 1)[0] for line in data}
+    scanned = [file for file in files if file.path not in flagged]
+    if secrets := secret_file_names(paths) + find_secrets(root, scanned):
         reasons.append(
             Reason(
                 "these files look like they hold secrets", tuple(secrets), SECRET_FIX
@@ -434,6 +481,36 @@ def conflict_marker(file: Tracked) -> str:
     """'path, line N' when the file holds a merge conflict's markers, else ""."""
     line = conflict_line(file.data)
     return f"{file.path}, line {line}" if line else ""
+
+
+def runtime_data(files: list[Tracked]) -> list[str]:
+    """'path: what it is' for every tracked file that is runtime data (the module's docstring)."""
+    found = []
+    for file in files:
+        if kind := _runtime_data_kind(file):
+            found.append(f"{file.path}: {kind}")
+    return found
+
+
+def _runtime_data_kind(file: Tracked) -> str:
+    name = file.path.rsplit("/", 1)[-1]
+    lowered = name.lower()
+    if file.path.startswith(DATA_FOLDER):
+        return "in data/, where your service keeps what it writes (`--data data`)"
+    if file.data.startswith(SQLITE_HEADER):
+        return "an SQLite database"
+    if lowered.endswith(SQLITE_SUFFIXES):
+        return "a database file"
+    for ending, what in SQLITE_BESIDE.items():
+        if lowered.endswith(ending) and lowered.removesuffix(ending).endswith(
+            SQLITE_SUFFIXES
+        ):
+            return what
+    if lowered.endswith(".rdb") or REDIS_RDB.match(file.data):
+        return "a Redis snapshot (RDB)"
+    if lowered.endswith(".aof") or "appendonlydir" in file.path.split("/")[:-1]:
+        return "a Redis append-only file"
+    return ""
 
 
 def secret_file_names(paths: set[str]) -> list[str]:
@@ -453,7 +530,8 @@ def secret_file_names(paths: set[str]) -> list[str]:
 
 
 def find_secrets(root: Path, files: list[Tracked]) -> list[str]:
-    """'path, line N: kind' for every secret Yelp's detect-secrets finds (its default plugins)."""
+    """'path, line N: kind' for every secret detect-secrets finds: its default plugins and filters,
+    and is_generated_value."""
     try:
         from detect_secrets.core.scan import scan_file
         from detect_secrets.settings import default_settings
@@ -466,12 +544,71 @@ def find_secrets(root: Path, files: list[Tracked]) -> list[str]:
             )
         ) from None
     found = []
-    with default_settings():
+    with default_settings() as settings:
+        # Filters are named by import path; this module's own name works in the kit and in a
+        # project (climb/) alike.
+        settings.configure_filters(
+            [
+                *settings.json()["filters_used"],
+                {"path": f"{__name__}.{is_generated_value.__name__}"},
+            ]
+        )
         for file in files:
             secrets = scan_file(str(root / file.path))
             for secret in sorted(secrets, key=lambda s: (s.line_number, s.type)):
                 found.append(f"{file.path}, line {secret.line_number}: {secret.type}")
     return found
+
+
+def is_generated_value(filename: str, secret: str, plugin, line: str) -> bool:
+    """A detect-secrets filter: True when a keyword match is code that makes a key, not a key.
+
+    detect-secrets' KeywordDetector reports the string literal given to a name like secret,
+    api_key or password. When the value is `"sk_" + secrets.token_urlsafe(32)` (or
+    `"sk_%s" % token`, `"sk_{}".format(token)`) that literal is only a prefix of a value the
+    code computes at run time. Only the keyword plugin's findings on Python lines that parse on
+    their own are judged: a literal that is the whole value, a call's argument or a sum of
+    literals only still matches, and every other plugin still sees the line.
+    """
+    from detect_secrets.plugins.keyword import KeywordDetector
+
+    if not isinstance(plugin, KeywordDetector) or not filename.endswith(".py"):
+        return False
+    try:
+        tree = ast.parse(line.strip())
+    except SyntaxError:
+        return False
+    parents = {
+        child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)
+    }
+    literals = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and node.value == secret
+    ]
+    return bool(literals) and all(
+        _part_of_computed_value(literal, parents) for literal in literals
+    )
+
+
+def _part_of_computed_value(literal: ast.Constant, parents: dict) -> bool:
+    """Whether the literal is an operand of `+` or `%`, or the string `.format()` is called on,
+    in an expression that also reads a name or calls a function."""
+    chain = [literal]
+    while True:
+        node, parent = chain[-1], parents.get(chain[-1])
+        if (
+            isinstance(parent, ast.BinOp)
+            or (isinstance(parent, ast.Attribute) and parent.value is node)
+            or (isinstance(parent, ast.Call) and parent.func is node)
+        ):
+            chain.append(parent)
+        else:
+            break
+    return any(
+        isinstance(node, (ast.Name, ast.Call)) and node not in chain
+        for node in ast.walk(chain[-1])
+    )
 
 
 def _showcase_text(stage_file, answers, journal, passed, commit) -> bytes:
