@@ -258,6 +258,25 @@ def test_mlfq_gaming_io_on_the_tick_the_slice_ends_is_not_demoted(gaming, expect
     )
 
 
+def test_mlfq_gaming_io_on_the_tick_the_slice_ends_keeps_the_full_allotment():
+    """Allotment 2: job 0's second slice ends with an I/O at t=6, which resets slice and
+    allotment, and nothing is charged for that slice. Back on top, it uses one slice
+    (t=8-10) and still has one left, so it stays on top and finishes at 11. Charging
+    the slice that just ended (mlfq.py -S) would demote it at 10, behind job 1.
+    """
+    jobs = make_jobs((0, 0, 7, 0, 4, 1), (1, 0, 5))
+    check_mlfq(
+        jobs,
+        "0[0,2) 1[2,4) 0[4,6) 1[6,8) 0[8,11) 1[11,12)",
+        "with gaming=True a job whose I/O falls on the tick its slice ends keeps its "
+        "level and its full allotment",
+        queues=2,
+        quantum=2,
+        allotment=2,
+        gaming=True,
+    )
+
+
 def test_mlfq_arrivals_join_before_jobs_back_from_io():
     """Job 0 is back from I/O at t=3, when job 1 arrives: job 1 is queued first."""
     jobs = make_jobs((0, 0, 3, 0, 1, 2), (1, 3, 1))

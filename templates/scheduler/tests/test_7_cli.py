@@ -406,6 +406,84 @@ def test_error_for_a_policy_that_cannot_do_io(tmp_path, capsys):
     )
 
 
+# --- --quantum and --allotment, one value per MLFQ level ------------------------------
+
+TWO_LONG = "id,arrival,burst\n0,0,8\n1,0,8\n"
+PER_LEVEL = ["--queues", "3", "--quantum", "1,2,4", "--allotment", "2,1,1"]
+
+
+def test_run_mlfq_takes_a_quantum_and_an_allotment_per_level(tmp_path, capsys):
+    argv = ["run", write(tmp_path, "w.csv", TWO_LONG), "--policy", "mlfq", *PER_LEVEL]
+    argv.append("--json")
+    call = f"main({argv!r})"
+    doc = run_json(argv, capsys)
+    check_schema(call, doc)
+    expected = "0[0,1) 1[1,2) 0[2,3) 1[3,4) 0[4,6) 1[6,8) 0[8,12) 1[12,16)"
+    got = doc_timeline(doc)
+    assert got == expected, got_vs_expected(
+        call + " slices",
+        got,
+        expected,
+        "a comma list gives one value per level, top first: the top queue has slice 1 "
+        "and allotment 2, the middle one slice 2, the bottom one slice 4",
+    )
+    for name, want in [("quantum", [1, 2, 4]), ("allotment", [2, 1, 1])]:
+        got = doc["params"].get(name)
+        assert got == want, got_vs_expected(
+            f"{call}['params'][{name!r}]",
+            got,
+            want,
+            "a comma list appears in params as a JSON list, top first",
+        )
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--quantum", "1,2"),
+        ("--quantum", "1,2,4,8"),
+        ("--allotment", "2,1"),
+        ("--quantum", "0"),
+        ("--quantum", "1,0,4"),
+        ("--allotment", "2,1,0"),
+        ("--quantum", "-3"),
+        ("--allotment", "2,-1,1"),
+        ("--quantum", "1.5"),
+        ("--allotment", "2,x,1"),
+        ("--quantum", "1,,4"),
+    ],
+    ids=[
+        "quantum-2-values-for-3-queues",
+        "quantum-4-values-for-3-queues",
+        "allotment-2-values-for-3-queues",
+        "quantum-0",
+        "quantum-list-with-0",
+        "allotment-list-with-0",
+        "quantum-negative",
+        "allotment-list-with-negative",
+        "quantum-not-an-integer",
+        "allotment-list-with-a-word",
+        "quantum-list-with-an-empty-value",
+    ],
+)
+def test_error_for_a_bad_per_level_value(tmp_path, capsys, option, value):
+    ok = write(tmp_path, "ok.csv", TWO_LONG)
+    run_json(["run", ok, "--policy", "mlfq", *PER_LEVEL, "--json"], capsys)
+    argv = ["run", ok, "--policy", "mlfq", "--queues", "3", option, value]
+    check_error_exit(argv, capsys, option.removeprefix("--"))
+
+
+def test_error_for_a_quantum_list_where_rr_runs(tmp_path, capsys):
+    ok = write(tmp_path, "ok.csv", SMALL)
+    run_json(["run", ok, "--policy", "rr", "--quantum", "2", "--json"], capsys)
+    run_json(["compare", ok, "--quantum", "2", "--json"], capsys)
+    for argv in (
+        ["run", ok, "--policy", "rr", "--quantum", "2,4,6"],
+        ["compare", ok, "--quantum", "2,4,6"],
+    ):
+        check_error_exit(argv, capsys, "quantum", "rr")
+
+
 # --- python -m scheduler, for real ----------------------------------------------------
 
 

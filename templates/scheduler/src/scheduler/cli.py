@@ -57,12 +57,27 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+def per_level_option(text: str) -> int | list[int]:
+    """Read the value of --quantum or --allotment (the `type=` argparse calls).
+
+    "10" is 10, the same for every level. "10,20,30" is [10, 20, 30], one value per
+    MLFQ level, top first (like mlfq.py's -Q and -A). Raises
+    argparse.ArgumentTypeError, which argparse reports naming the option, if a piece
+    is not an integer. Whether there is one value per queue and each is at least 1 is
+    for the policy to check: mlfq raises ValueError for those.
+    """
+    raise NotImplementedError(
+        "Stage 7 (cli): turn '10' into 10 and '10,20,30' into [10, 20, 30]"
+    )
+
+
 def build_parser() -> Parser:
     """The parser for the sub-commands `run` and `compare` (required; in `command`).
 
     Both take WORKLOAD and the options --quantum (default 10), --aging (0), --queues
     (3), --allotment (1), --boost (0), all integers, and the flags --gaming and --json.
-    `run` also requires --policy, one of POLICIES.
+    --quantum and --allotment may also be a comma list, one value per MLFQ level, read
+    by `per_level_option`. `run` also requires --policy, one of POLICIES.
     """
     raise NotImplementedError(
         "Stage 7 (cli): build the argparse parser with `run` and `compare`"
@@ -70,7 +85,11 @@ def build_parser() -> Parser:
 
 
 def policy_params(policy: str, args: argparse.Namespace) -> dict[str, Any]:
-    """The parameters `policy` takes (see PARAMS), valued from the parsed options."""
+    """The parameters `policy` takes (see PARAMS), valued from the parsed options.
+
+    Raises UsageError if --quantum is a comma list and `policy` is not mlfq: a list
+    gives one value per MLFQ level, and rr takes a single quantum.
+    """
     raise NotImplementedError(
         "Stage 7 (cli): pick this policy's parameters from the options"
     )

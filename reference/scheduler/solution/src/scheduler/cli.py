@@ -57,20 +57,47 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+def per_level_option(text: str) -> int | list[int]:
+    """Read the value of --quantum or --allotment (the `type=` argparse calls).
+
+    "10" is 10, the same for every level. "10,20,30" is [10, 20, 30], one value per
+    MLFQ level, top first (like mlfq.py's -Q and -A). Raises
+    argparse.ArgumentTypeError, which argparse reports naming the option, if a piece
+    is not an integer. Whether there is one value per queue and each is at least 1 is
+    for the policy to check: mlfq raises ValueError for those.
+    """
+    try:
+        values = [int(piece) for piece in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected an integer or a comma list of integers, got {text!r}"
+        ) from None
+    return values[0] if len(values) == 1 else values
+
+
 def build_parser() -> Parser:
     """The parser for the sub-commands `run` and `compare` (required; in `command`).
 
     Both take WORKLOAD and the options --quantum (default 10), --aging (0), --queues
     (3), --allotment (1), --boost (0), all integers, and the flags --gaming and --json.
-    `run` also requires --policy, one of POLICIES.
+    --quantum and --allotment may also be a comma list, one value per MLFQ level, read
+    by `per_level_option`. `run` also requires --policy, one of POLICIES.
     """
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("workload", help="a .csv or .json workload file")
-    common.add_argument("--quantum", type=int, default=10, help="time slice (rr, mlfq)")
+    common.add_argument(
+        "--quantum",
+        type=per_level_option,
+        default=10,
+        help="time slice (rr, mlfq); mlfq: N or one per level, top first",
+    )
     common.add_argument("--aging", type=int, default=0, help="ticks per level of aging")
     common.add_argument("--queues", type=int, default=3, help="mlfq: number of queues")
     common.add_argument(
-        "--allotment", type=int, default=1, help="mlfq: slices per level"
+        "--allotment",
+        type=per_level_option,
+        default=1,
+        help="mlfq: slices per level; N or one per level, top first",
     )
     common.add_argument(
         "--boost", type=int, default=0, help="mlfq: boost period (0: off)"
@@ -93,8 +120,20 @@ def build_parser() -> Parser:
 
 
 def policy_params(policy: str, args: argparse.Namespace) -> dict[str, Any]:
-    """The parameters `policy` takes (see PARAMS), valued from the parsed options."""
-    return {name: getattr(args, name) for name in PARAMS[policy]}
+    """The parameters `policy` takes (see PARAMS), valued from the parsed options.
+
+    Raises UsageError if --quantum is a comma list and `policy` is not mlfq: a list
+    gives one value per MLFQ level, and rr takes a single quantum.
+    """
+    params = {name: getattr(args, name) for name in PARAMS[policy]}
+    quantum = params.get("quantum")
+    if isinstance(quantum, list) and policy != "mlfq":
+        listed = ",".join(map(str, quantum))
+        raise UsageError(
+            f"--quantum {listed} gives one value per mlfq level, but {policy} takes "
+            "a single integer"
+        )
+    return params
 
 
 def run_document(
