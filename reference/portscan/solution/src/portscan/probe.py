@@ -46,6 +46,19 @@ async def probe(
         # socket is writable (the handshake ended) or the time is up, then read SO_ERROR.
         err = sock.connect_ex((host, port))
         if err == errno.EINPROGRESS:
+            # The answer may be in already: on loopback the kernel handles the SYN and its RST
+            # before connect_ex returns, so SO_ERROR holds ECONNREFUSED for a closed port.
+            # Reading it skips the wait below (two epoll changes, a timer and a future: most of
+            # a probe's cost). 0 means connected or still connecting; only then wait.
+            err = (
+                sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) or errno.EINPROGRESS
+            )
+        if err != errno.EINPROGRESS:
+            # Answered without waiting. Give the event loop its turn all the same, as a wait
+            # would: a scan of a host that answers at once must not hold the loop (Ctrl-C,
+            # other tasks) until its last port.
+            await asyncio.sleep(0)
+        else:
             ended = loop.create_future()
 
             def end(how: str) -> None:
