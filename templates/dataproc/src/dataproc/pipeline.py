@@ -22,7 +22,8 @@ class BadRecord(ValueError):
 def parse(line: str) -> Record:
     """Exactly 4 comma-separated fields; source non-empty; seq a non-negative int; event_time and
     value finite floats. Anything else raises BadRecord naming the field and problem, e.g.
-    "field 'value': not a number ('abc')"."""
+    "field 'value': not a number ('abc')"; a line with more or fewer fields names the 4 it
+    needs and what it has instead, e.g. "expected 4 comma-separated fields, got 3"."""
     raise NotImplementedError(
         "Stage 2 (pipeline): split into 4 fields and check each, or raise BadRecord"
     )

@@ -1,20 +1,30 @@
 """Stage 7 (shutdown): `python -m dataproc run CONFIG.toml`, a whole run from a config file.
 
-Every sensor of the config is read by its own thread into one bounded queue; the main thread
-parses each line, feeds the records to a WindowedAggregator, and prints every window that
-closes as one JSON line on stdout. At the end it prints one accounting line:
+Every sensor of the config is read by its own thread into one bounded queue (`[pipeline]
+queue_size`). The main thread takes the lines out in the order they arrive and gives each
+record to one WindowedAggregator: its watermark is global, so lateness is decided in one
+place. Every window that closes is printed as one JSON line on stdout; a late record stops
+there, counted. Every other line, valid or malformed, goes on to `run_parallel` (stage 4) with
+the `[pipeline]` workers and mode: its workers keep each sensor's totals over the whole run,
+and the malformed lines become its dead letters. At the end the open windows are flushed and
+printed, then one line per sensor with a processed record, sorted by source:
 
-    {"produced": n, "processed": n, "dead": n, "late": n}
+    {"source": "s1", "count": n, "total": x, "min": x, "max": x, "mean": x}
 
-and produced = processed + dead + late: every line a sensor produced is accounted for.
+and last the summary: the accounting, and the workers and mode the run used:
+
+    {"produced": n, "processed": n, "dead": n, "late": n, "workers": n, "mode": "threads"}
+
+produced = processed + dead + late: every line a sensor produced is accounted for. For lines
+arriving in the same order, windows, totals and accounting are the same for any workers and
+mode.
 
 SIGINT (Ctrl-C) and SIGTERM (what `kill` and most service managers send) are a normal way to
 end a run, not a crash: the readers stop, what is already queued is drained, the open windows
-are flushed, the accounting is printed, exit 0. A malformed config prints one line `error:
-...` on stderr and exits 2.
-
-This stage runs one lane (the `[pipeline]` keys `workers` and `mode` are checked but the run
-does not use them yet; `queue_size` is the size of the queue).
+are flushed, the totals and the summary are printed, exit 0. Ctrl-C in a terminal sends
+SIGINT to every process of the run, worker processes too: a worker must not die of it (a
+process started while SIGINT is ignored ignores it too), the main process alone decides when
+to stop. A malformed config or bad arguments print one line `error: ...` on stderr and exit 2.
 """
 
 import json
@@ -24,11 +34,13 @@ import signal
 import sys
 import threading
 import tomllib
+from collections.abc import Iterator
 from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
+from .parallel import run_parallel
 from .pipeline import Aggregate, BadRecord, parse
 from .sensors import HOST, LineServer, SensorSpec, read_lines, simulate
 from .windows import WindowedAggregator
@@ -69,14 +81,16 @@ class Config:
 
 
 def load_config(path: str) -> Config:
-    """Read and check a TOML config: `[[sensor]]` tables (source, seed, count required; start,
-    interval, garbage, disorder, transport "memory" | "tcp", pace optional), `[pipeline]`
-    (workers >= 1, mode "threads" | "processes", queue_size >= 1) and `[window]` (size > 0,
-    allowed_lateness >= 0). A missing file, bad TOML, an unknown table or key, a value of the
-    wrong type or out of range, no sensor at all or two with the same source raise
+    """Read and check a TOML config (README, "The config"). `[[sensor]]` tables: source (a
+    non-empty string), seed (any integer) and count (>= 0) required; start (any number),
+    interval (> 0), garbage (0 to 1, both included), disorder (>= 0), transport ("memory" or
+    "tcp") and pace (>= 0) optional. `[pipeline]`: workers (>= 1), mode ("threads" or
+    "processes"), queue_size (>= 1). `[window]`: size (> 0), allowed_lateness (>= 0). Every
+    number must be finite (no inf, no nan). A missing file, bad TOML, an unknown table or key, a
+    value of the wrong type or out of range, no sensor at all or two with the same source raise
     ConfigError, its message naming what is at fault: the file, the table, the key or the
-    repeated source. A float key may be written as an integer (TOML writes 10 for 10.0);
-    true and false are not numbers."""
+    repeated source. A float key may be written as an integer (TOML writes 10 for 10.0); true
+    and false are not numbers."""
 
     def pick(
         table: Any, where: str, kinds: dict[str, type], required: set[str]
@@ -198,12 +212,30 @@ def format_window(key: tuple[str, float], aggregate: Aggregate, size: float) -> 
     )
 
 
+def format_totals(source: str, aggregate: Aggregate) -> str:
+    """One sensor's totals over the whole run as a JSON line: {"source", "count", "total",
+    "min", "max", "mean"}."""
+    return json.dumps(
+        {
+            "source": source,
+            "count": aggregate.count,
+            "total": aggregate.total,
+            "min": aggregate.minimum,
+            "max": aggregate.maximum,
+            "mean": aggregate.mean,
+        }
+    )
+
+
 def run_pipeline(config: Config) -> dict[str, int]:
-    """Read every sensor in its own thread into one queue.Queue(config.queue_size); parse,
-    window and print closed windows (format_window, flushed) in the calling thread. Once
-    `config.stop` is set, the readers stop taking lines; every line already queued is still
-    processed, then the open windows are flushed and printed. Returns the accounting
-    {"produced", "processed", "dead", "late"}; produced = processed + dead + late."""
+    """Read every sensor in its own thread into one queue.Queue(config.queue_size). In the
+    calling thread, take each line out and give its record to one WindowedAggregator, printing
+    every window that closes (format_window, flushed); pass every line but the late records to
+    run_parallel(lines, config.workers, config.mode). Once `config.stop` is set, the readers
+    stop taking lines; every line already queued is still processed, then the open windows are
+    flushed and printed, then each sensor's totals from run_parallel's Result (format_totals,
+    sorted by source). Returns the accounting {"produced", "processed", "dead", "late"};
+    produced = processed + dead + late."""
     lines: queue.Queue = queue.Queue(maxsize=config.queue_size)
     done = (
         object()
@@ -243,45 +275,69 @@ def run_pipeline(config: Config) -> dict[str, int]:
     for reader in readers:
         reader.start()
 
+    # Ctrl-C in a terminal sends SIGINT to the whole process group, worker processes too; one
+    # that died of KeyboardInterrupt would never hand back its totals, and the run would wait
+    # for them forever. A process started while SIGINT is ignored ignores it too (that survives
+    # exec), so SIGINT is ignored while run_parallel starts its workers; it is handled again
+    # from the first line run_parallel asks for.
+    handler = signal.getsignal(signal.SIGINT)
+    shield = (
+        config.mode == "processes"
+        and handler is not None
+        and threading.current_thread() is threading.main_thread()
+    )
+    if shield:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
     windows = WindowedAggregator(config.size, config.allowed_lateness)
-    processed = dead = 0
-    running = len(readers)
-    # Drain until every reader has said it is done: stopping at the signal would lose the
-    # lines already queued, which were produced and must be accounted for.
-    while running:
-        line = lines.get()
-        if line is done:
-            running -= 1
-            continue
-        try:
-            record = parse(line)
-        except BadRecord:
-            dead += 1
-            continue
-        late = windows.late
-        closed = windows.add(record)
-        if windows.late == late:
-            processed += 1  # a late record is counted in windows.late, not here
-        for key, aggregate in closed:
-            print(format_window(key, aggregate, config.size), flush=True)
+
+    def on_time() -> Iterator[str]:
+        """Every queued line but the late records, in arrival order, until every reader is
+        done; the windows that close on the way are printed."""
+        if shield:
+            signal.signal(signal.SIGINT, handler)
+        running = len(readers)
+        # Drain until every reader has said it is done: stopping at the signal would lose the
+        # lines already queued, which were produced and must be accounted for.
+        while running:
+            line = lines.get()
+            if line is done:
+                running -= 1
+                continue
+            try:
+                record = parse(line)
+            except BadRecord:
+                yield line  # run_parallel makes it a dead letter, with its reason
+                continue
+            late = windows.late
+            closed = windows.add(record)
+            if windows.late == late:  # a late record is counted in windows.late only
+                yield line
+            for key, aggregate in closed:
+                print(format_window(key, aggregate, config.size), flush=True)
+
+    result = run_parallel(on_time(), config.workers, config.mode)
     for reader in readers:
         reader.join()
     # End of stream, or shutdown: the open windows hold processed records too.
     for key, aggregate in windows.flush():
         print(format_window(key, aggregate, config.size), flush=True)
+    for source in sorted(result.aggregates):
+        print(format_totals(source, result.aggregates[source]), flush=True)
     return {
         "produced": sum(produced),
-        "processed": processed,
-        "dead": dead,
+        "processed": result.processed,
+        "dead": len(result.dead),
         "late": windows.late,
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     """`run CONFIG.toml` (`argv` without the program name; None means sys.argv[1:]): load the
-    config, run the pipeline with SIGINT and SIGTERM setting `config.stop`, print the
-    accounting as the last JSON line and return 0. Bad arguments or a malformed config print
-    one line `error: <message>` on stderr and return 2."""
+    config, run the pipeline with SIGINT and SIGTERM setting `config.stop`, print the summary
+    (the accounting with "workers" and "mode" added) as the last JSON line and return 0. A
+    malformed config prints one line `error: <message>` on stderr, bad arguments the line
+    `error: ` + USAGE; both return 2."""
     args = sys.argv[1:] if argv is None else argv
     try:
         if len(args) != 2 or args[0] != "run":
@@ -298,5 +354,6 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     counts = run_pipeline(config)
-    print(json.dumps(counts), flush=True)
+    summary = {**counts, "workers": config.workers, "mode": config.mode}
+    print(json.dumps(summary), flush=True)
     return EXIT_OK
