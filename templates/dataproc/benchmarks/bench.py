@@ -379,10 +379,11 @@ def main(argv: list[str] | None = None) -> int:
     fresh = (
         "# Scaling report\n\n"
         + table
-        + f"\nEach cell was measured {opts.rounds} times (rounds interleaved, every run in a "
-        "fresh process; seed "
-        f"{opts.seed}): the median and the slowest and fastest round (min–max). Memory KiB: "
-        "the most resident memory the cell's process and its workers held together.\n\n"
+        + f"\nRounds per cell: {opts.rounds}, interleaved, every run in a fresh process "
+        f"(seed {opts.seed}). Each cell shows the median, and the slowest and fastest round "
+        "(min–max). Memory KiB: the most resident memory the cell's process and its workers "
+        "held together. Below, every run as measure() reported it; its peak memory KiB is "
+        "ru_maxrss, the high-water mark of one process.\n\n"
         "## Every run\n\n" + every_run
     )
     kept = write_report(HERE / "report.md", fresh)
