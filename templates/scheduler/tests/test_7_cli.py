@@ -371,6 +371,7 @@ def check_error_exit(argv, capsys, *needles):
         assert needle in lines[0], (
             f"{call}\n  stderr: {err!r}\n  expected it to mention {needle!r}"
         )
+    return lines[0]
 
 
 def test_error_for_a_missing_file(tmp_path, capsys):
@@ -481,7 +482,11 @@ def test_error_for_a_quantum_list_where_rr_runs(tmp_path, capsys):
         ["run", ok, "--policy", "rr", "--quantum", "2,4,6"],
         ["compare", ok, "--quantum", "2,4,6"],
     ):
-        check_error_exit(argv, capsys, "quantum", "rr")
+        line = check_error_exit(argv, capsys, "quantum")
+        assert re.search(r"\brr\b", line.removeprefix("error: ")), (
+            f"main({argv!r})\n  stderr: {line!r}\n  expected it to name rr, the policy "
+            "that takes a single quantum"
+        )
 
 
 # --- python -m scheduler, for real ----------------------------------------------------
