@@ -335,10 +335,74 @@ def flakes(c, project, runs=50):
         raise Exit(code=1)
 
 
+@task(
+    positional=["project"],
+    help={
+        "project": "the template whose blind round to judge (required)",
+        "round": "which round of reference/PROJECT/blind/ (default: the newest)",
+    },
+)
+def blind(c, project, round=None):
+    """Judge a blind round: run the whole suite on each wrong solution; record what got through."""
+    import tempfile
+
+    from climb_kit.contributor.blind import (
+        find_round,
+        judge_round,
+        record_results,
+        tally,
+    )
+
+    project = _one_project(project)
+    try:
+        number = None if round is None else int(round)
+    except ValueError:
+        raise Exit(f"error: --round takes a number, not {round!r}", code=2) from None
+    try:
+        folder = find_round(project, number, KIT_ROOT)
+    except KitError as err:
+        raise Exit(f"error: {err}", code=2) from None
+    console.print(
+        f"{project} {folder.name}: the whole suite on each wrong solution (two at a time)",
+        markup=False,
+    )
+
+    def on_verdict(verdict):
+        said = f"caught by {verdict.caught_by}" if verdict.caught else "NOT CAUGHT"
+        if verdict.trouble:
+            said = f"{said} ({verdict.trouble})" if verdict.caught else verdict.trouble
+        console.print(
+            f"  {verdict.mutant.id} [{verdict.mutant.stage}]: {said}", markup=False
+        )
+
+    with tempfile.TemporaryDirectory(prefix="climb-blind-") as scratch:
+        try:
+            verdicts = judge_round(project, folder, Path(scratch), KIT_ROOT, on_verdict)
+        except KitError as err:
+            raise Exit(f"error: {err}", code=2) from None
+    commit = (
+        subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=KIT_ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+        or "an uncommitted checkout"
+    )
+    written = record_results(project, folder, verdicts, commit)
+    console.print(
+        f"[bold]{project} {folder.name}: {tally(verdicts)}[/] "
+        f"(recorded in {written.relative_to(KIT_ROOT)})"
+    )
+    if not all(v.caught for v in verdicts):
+        raise Exit(code=1)
+
+
 template = Collection("template")
 template.add_task(template_new)
 
-ns = Collection(new, demo, verify, bench, checksums, mutation, flakes, template)
+ns = Collection(new, demo, verify, bench, checksums, mutation, flakes, blind, template)
 ns.add_collection(showcase)
 ns.add_collection(cohort)
 ns.configure({"kit_root": str(KIT_ROOT)})

@@ -32,8 +32,14 @@ class MutantError(Exception):
 
 
 def load_mutants(reference: Path) -> list[Mutant]:
+    return load_mutant_folder(reference / "mutants")
+
+
+def load_mutant_folder(folder: Path) -> list[Mutant]:
+    """Every `<id>.yml` in `folder`: curated mutants, or a blind round's wrong solutions (which
+    add fields of their own, such as the rule they break)."""
     mutants = []
-    for path in sorted((reference / "mutants").glob("*.yml")):
+    for path in sorted(folder.glob("*.yml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         try:
             edits = tuple(
