@@ -371,8 +371,11 @@ def blind(c, project, round=None):
         said = f"caught by {verdict.caught_by}" if verdict.caught else "NOT CAUGHT"
         if verdict.trouble:
             said = f"{said} ({verdict.trouble})" if verdict.caught else verdict.trouble
+        # One line each, however long the node id: easy to grep and to copy.
         console.print(
-            f"  {verdict.mutant.id} [{verdict.mutant.stage}]: {said}", markup=False
+            f"  {verdict.mutant.id} [{verdict.mutant.stage}]: {said}",
+            markup=False,
+            soft_wrap=True,
         )
 
     with tempfile.TemporaryDirectory(prefix="climb-blind-") as scratch:
